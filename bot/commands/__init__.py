@@ -1,0 +1,12 @@
+"""Sub-commands of `headshots`. Each module exposes `register(subparsers)`.
+
+`register` adds the parser and sets `handler(args, settings) -> exit code` on it.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bot.commands import assess, db, generate, serve, status, submit, worker
+
+COMMANDS: tuple[ModuleType, ...] = (serve, worker, generate, assess, submit, status, db)

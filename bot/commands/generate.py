@@ -1,0 +1,19 @@
+"""`headshots generate`: run the whole pipeline on a folder of selfies."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.settings import Settings
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser("generate", help="run the whole pipeline on a folder of selfies")
+    parser.set_defaults(handler=run)
+
+
+def run(_args: argparse.Namespace, _settings: Settings) -> int:
+    print("'headshots generate' is not built yet (issue 6).", file=sys.stderr)
+    return 3

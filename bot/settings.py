@@ -1,0 +1,134 @@
+"""All configuration in one typed object.
+
+Built once in the entry point (`Settings()`), then handed down: nothing below `bot/` reads the
+environment. A bad value stops start-up with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "HEADSHOTS_"
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot, the worker and the engine, read from `HEADSHOTS_*` or `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # Where things live.
+    data_dir: Path = Field(default=Path("data"), description="Folder for the SQLite file and photos.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    redis_url: str = Field(default="", description="Redis URL; empty means embedded mode (in-process queue).")
+    photo_dir: Path | None = Field(default=None, description="Photo store folder; default data_dir/photos.")
+
+    # Chat platforms.
+    telegram_token: str = Field(default="", description="Bot token from @BotFather.")
+    telegram_base_url: str = Field(default="https://api.telegram.org/bot")
+    telegram_base_file_url: str = Field(default="https://api.telegram.org/file/bot")
+    discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
+    discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
+    callback_secret: str = Field(default="change-me", description="Key that signs button callback data.")
+
+    # Models.
+    face_backend: Literal["dlib", "insightface"] = "dlib"
+    insightface_pack: str = "buffalo_l"
+    insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
+    base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
+    ip_adapter_id: str = "h94/IP-Adapter-FaceID"
+    ip_adapter_weight: str = "ip-adapter-faceid_sdxl.bin"
+    controlnet_ids: dict[str, str] = Field(
+        default_factory=lambda: {
+            "depth": "diffusers/controlnet-depth-sdxl-1.0",
+            "canny": "diffusers/controlnet-canny-sdxl-1.0",
+            "openpose": "thibaud/controlnet-openpose-sdxl-1.0",
+        }
+    )
+    instantid_controlnet_id: str = "InstantX/InstantID"
+    fast_lora_id: str = "ByteDance/SDXL-Lightning"
+    upscaler_path: Path | None = Field(default=None, description="Real-ESRGAN .pth for spandrel, if present.")
+    generation_backend: Literal["diffusers", "preview"] = "preview"
+    device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")
+    dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+
+    # Limits.
+    min_selfies: int = Field(default=8, ge=1, le=50)
+    max_selfies: int = Field(default=15, ge=1, le=100)
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    max_image_pixels: int = Field(default=50_000_000, gt=0)
+    candidates_per_order: int = Field(default=40, ge=1, le=200)
+    album_size: int = Field(default=12, ge=1, le=100)
+    daily_quota: int = Field(default=3, ge=0, description="Orders per user per day; 0 = unlimited.")
+    active_orders_per_user: int = Field(default=1, ge=1)
+    retention_days: int = Field(default=30, ge=1)
+    job_timeout_s: int = Field(default=1800, gt=0)
+    worker_concurrency: int = Field(default=1, ge=1)
+
+    # Observability.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables /metrics and /healthz.")
+
+    @field_validator("database_url", "redis_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            msg = "must start with redis://, rediss:// or unix:// (or be empty for embedded mode)"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            msg = "must be a sqlite:/// or postgresql+psycopg:// URL (or empty for SQLite in data_dir)"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL to connect to; SQLite under `data_dir` unless one is given."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{(self.data_dir / 'headshots.db').resolve()}"
+
+    @property
+    def effective_photo_dir(self) -> Path:
+        return self.photo_dir if self.photo_dir is not None else self.data_dir / "photos"
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis configured: the worker runs inside `headshots serve`."""
+        return not self.redis_url
+
+
+class SettingsError(RuntimeError):
+    """Start-up configuration is wrong; the message names the variable to fix."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one readable line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']}")
+        raise SettingsError("Invalid configuration:\n  " + "\n  ".join(lines)) from exc

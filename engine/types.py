@@ -1,0 +1,230 @@
+"""The dataclasses that pass between pipeline stages.
+
+Every stage takes and returns these, never loose dicts, so a reader can follow the data
+from a raw upload to a ranked album. Images are RGB `PIL.Image.Image`; arrays are RGB
+uint8 `HxWx3`. Embeddings are L2-normalised float32 vectors, so cosine similarity is a
+dot product for every face backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+FloatArray = NDArray[np.float32]
+ImageArray = NDArray[np.uint8]
+
+
+class IssueCode(StrEnum):
+    """Stable codes for what can be wrong with a selfie (CLI JSON, metrics, messages)."""
+
+    UNREADABLE = "unreadable"
+    TOO_LARGE = "too_large"
+    LOW_RESOLUTION = "low_resolution"
+    NO_FACE = "no_face"
+    MULTIPLE_FACES = "multiple_faces"
+    FACE_TOO_SMALL = "face_too_small"
+    FACE_CUT_OFF = "face_cut_off"
+    BLURRY = "blurry"
+    TOO_DARK = "too_dark"
+    OVEREXPOSED = "overexposed"
+    BACKLIT = "backlit"
+    HARSH_SHADOW = "harsh_shadow"
+    POSE_TOO_EXTREME = "pose_too_extreme"
+    SUNGLASSES = "sunglasses"
+    EYES_CLOSED = "eyes_closed"
+    IDENTITY_MISMATCH = "identity_mismatch"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A decoded upload: orientation applied, RGB, within the size limits."""
+
+    name: str
+    image: Image.Image
+    sha256: str
+    source_format: str
+    source_bytes: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+
+@dataclass(frozen=True)
+class Face:
+    """One detected face in image pixel coordinates.
+
+    `landmarks` are the five points insightface and dlib both give, in this order: left eye,
+    right eye, nose tip, left mouth corner, right mouth corner (left/right as seen in the image).
+    Angles are degrees; yaw > 0 turns towards the image's right.
+    """
+
+    bbox: tuple[float, float, float, float]
+    score: float
+    landmarks: FloatArray
+    yaw: float = 0.0
+    pitch: float = 0.0
+    roll: float = 0.0
+    embedding: FloatArray | None = None
+
+    @property
+    def width(self) -> float:
+        return self.bbox[2] - self.bbox[0]
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A detected attribute; only used in prompts when `confidence` clears the bar."""
+
+    name: str
+    value: str
+    confidence: float
+
+
+class FaceAnalyzer(Protocol):
+    """One face backend (dlib here, insightface in production): detection, pose, identity.
+
+    `match_threshold` is the cosine similarity above which two embeddings are the same
+    person for this backend; thresholds belong to the backend, never to callers.
+    """
+
+    name: str
+    embedding_dim: int
+    match_threshold: float
+
+    def detect(self, image: ImageArray) -> list[Face]: ...
+
+    def embed(self, image: ImageArray, face: Face) -> FloatArray: ...
+
+    def attributes(self, image: ImageArray, face: Face) -> list[Attribute]: ...
+
+
+@dataclass(frozen=True)
+class QualityIssue:
+    code: IssueCode
+    message: str
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The assessor's verdict on one photo; `ok` means usable for generation."""
+
+    name: str
+    issues: tuple[QualityIssue, ...]
+    faces: int
+    sharpness: float | None = None
+    brightness: float | None = None
+    yaw: float | None = None
+    pitch: float | None = None
+    roll: float | None = None
+    face_px: int | None = None
+    similarity: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def codes(self) -> list[str]:
+        return [issue.code.value for issue in self.issues]
+
+
+@dataclass(frozen=True)
+class FaceCrop:
+    """An aligned headshot crop of one face at a fixed square size (512 or 1024)."""
+
+    image: Image.Image
+    size: int
+    face: Face
+    source_name: str
+
+
+@dataclass(frozen=True)
+class AssessedPhoto:
+    """A photo with its verdict, its one face (if exactly one) and that face's embedding."""
+
+    photo: Photo
+    report: QualityReport
+    face: Face | None
+
+
+@dataclass(frozen=True)
+class IdentityProfile:
+    """The person to generate: a robust centre of their face embeddings plus attributes."""
+
+    embedding: FloatArray
+    backend: str
+    threshold: float
+    member_names: tuple[str, ...]
+    similarities: tuple[float, ...]
+    attributes: tuple[Attribute, ...] = ()
+
+    def similarity(self, embedding: FloatArray) -> float:
+        return float(np.dot(self.embedding, embedding))
+
+
+@dataclass(frozen=True)
+class SetVerdict:
+    """Whether a selfie set is ready to generate from, and if not what to send next."""
+
+    ready: bool
+    consistent: bool
+    usable: int
+    needed: int
+    outliers: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One generated (or previewed) headshot with the parameters that made it."""
+
+    image: Image.Image
+    seed: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    candidate: Candidate
+    identity: float
+    quality: float
+    style_fit: float
+    score: float
+    cluster: int
+    rejected: str | None = None
+
+
+@dataclass(frozen=True)
+class Album:
+    """The ranked result of an order: best of each cluster, best first."""
+
+    style: str
+    items: tuple[ScoredCandidate, ...]
+    contact_sheet: Image.Image | None = None
+    dropped: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def as_array(image: Image.Image) -> ImageArray:
+    """RGB uint8 array view of a PIL image, the form face backends take."""
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def names(items: Sequence[AssessedPhoto]) -> list[str]:
+    return [item.photo.name for item in items]

@@ -1,0 +1,74 @@
+"""Deleting a user's data everywhere we keep it: rows and files.
+
+Used by /delete, by team cancellation and by the retention task, so the three can never
+disagree about what "everything" means.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+
+from storage.database import Database
+from storage.models import (
+    CustomStyle,
+    Job,
+    OutboxEntry,
+    Photo,
+    Result,
+    SelfieSession,
+    TeamMember,
+)
+from storage.photos import PhotoStore, user_prefix
+
+
+def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
+    """Remove every photo, result, job, session and membership of `user_id`.
+
+    The user row itself stays (it holds the ban flag and keeps quotas honest); returns the
+    number of files removed.
+    """
+    with db.session() as session:
+        job_ids = list(session.exec(select(Job.id).where(Job.user_id == user_id)))
+        session.execute(
+            update(TeamMember).where(col(TeamMember.user_id) == user_id).values(pick_result_id=None)
+        )
+        if job_ids:
+            session.execute(delete(OutboxEntry).where(col(OutboxEntry.job_id).in_(job_ids)))
+            session.execute(delete(Result).where(col(Result.job_id).in_(job_ids)))
+            session.execute(delete(Job).where(col(Job.id).in_(job_ids)))
+        session.execute(delete(Photo).where(col(Photo.user_id) == user_id))
+        session.execute(delete(TeamMember).where(col(TeamMember.user_id) == user_id))
+        session.execute(delete(SelfieSession).where(col(SelfieSession.user_id) == user_id))
+        session.execute(delete(CustomStyle).where(col(CustomStyle.owner_id) == user_id))
+    return store.delete_prefix(user_prefix(user_id))
+
+
+def delete_expired_photos(db: Database, store: PhotoStore, older_than: datetime) -> int:
+    """Retention: remove selfies and results created before `older_than`; returns files removed."""
+    removed = 0
+    with db.session() as session:
+        photos = list(session.exec(select(Photo).where(Photo.created_at < older_than)))
+        old_jobs = list(session.exec(select(Job).where(Job.created_at < older_than)))
+        for photo in photos:
+            store.delete(photo.store_key)
+            session.delete(photo)
+            removed += 1
+        for job in old_jobs:
+            results = list(session.exec(select(Result).where(Result.job_id == job.id)))
+            session.execute(
+                update(TeamMember)
+                .where(col(TeamMember.pick_result_id).in_([r.id for r in results]))
+                .values(pick_result_id=None)
+            )
+            for result in results:
+                store.delete(result.store_key)
+                session.delete(result)
+                removed += 1
+            if job.album_key:
+                removed += store.delete_prefix(job.album_key.rsplit("/", 1)[0])
+                job.album_key = None
+                session.add(job)
+    return removed
