@@ -16,7 +16,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Timezone-aware UTC; sqlmodel's datetime columns refuse naive values."""
+    return datetime.now(UTC)
 
 
 def new_id() -> str:
