@@ -8,7 +8,7 @@ dot product for every face backend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
+
+from engine.progress import CancelToken, ProgressEvent
 
 FloatArray = NDArray[np.float32]
 ImageArray = NDArray[np.uint8]
@@ -228,3 +230,51 @@ def as_array(image: Image.Image) -> ImageArray:
 
 def names(items: Sequence[AssessedPhoto]) -> list[str]:
     return [item.photo.name for item in items]
+
+
+@dataclass(frozen=True)
+class CandidateSpec:
+    """What one candidate should look like: its seed, prompts, conditioning and the
+    variation parameters that produced them (kept so "more like #3" can reuse them)."""
+
+    seed: int
+    prompt: str
+    negative_prompt: str
+    control_images: dict[str, Image.Image] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything a generation backend needs for one batch of candidates.
+
+    `control_weights` maps a ControlNet kind (``"depth"``, ``"canny"``, ``"openpose"``,
+    ``"instantid"``) to its conditioning scale; `reference_faces` are aligned crops of the
+    user's best selfies (for identity conditioning and the preview backend).
+    """
+
+    style: str
+    candidates: tuple[CandidateSpec, ...]
+    identity: IdentityProfile
+    reference_faces: tuple[FaceCrop, ...]
+    width: int = 1024
+    height: int = 1024
+    steps: int = 30
+    guidance: float = 5.0
+    control_weights: dict[str, float] = field(default_factory=dict)
+    identity_scale: float = 0.8
+
+
+class GenerationBackend(Protocol):
+    """Turns a request into candidates; reports (stage "generate", step, total) through
+    `progress` and stops between steps when `cancel` is set."""
+
+    name: str
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        progress: Callable[[ProgressEvent], None],
+        cancel: CancelToken,
+    ) -> list[Candidate]: ...

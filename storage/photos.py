@@ -87,7 +87,7 @@ class LocalPhotoStore:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp_name, target)
+            Path(tmp_name).replace(target)
         except OSError as exc:
             Path(tmp_name).unlink(missing_ok=True)
             if exc.errno == 28:  # ENOSPC

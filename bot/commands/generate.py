@@ -10,7 +10,9 @@ from bot.settings import Settings
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("generate", help="run the whole pipeline on a folder of selfies")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "generate", help="run the whole pipeline on a folder of selfies"
+    )
     parser.set_defaults(handler=run)
 
 

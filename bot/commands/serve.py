@@ -10,7 +10,9 @@ from bot.settings import Settings
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("serve", help="run the chat bots (and, without Redis, an in-process worker)")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "serve", help="run the chat bots (and, without Redis, an in-process worker)"
+    )
     parser.set_defaults(handler=run)
 
 

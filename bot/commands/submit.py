@@ -10,7 +10,9 @@ from bot.settings import Settings
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("submit", help="queue a generation job for a folder of selfies")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "submit", help="queue a generation job for a folder of selfies"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -10,7 +10,9 @@ from bot.settings import Settings
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("worker", help="run a GPU worker that takes jobs from Redis")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "worker", help="run a GPU worker that takes jobs from Redis"
+    )
     parser.set_defaults(handler=run)
 
 
