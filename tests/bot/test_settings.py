@@ -1,0 +1,53 @@
+"""Settings come from HEADSHOTS_* variables and .env; a bad value names the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults_are_the_embedded_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.embedded
+    assert settings.effective_database_url.startswith("sqlite:///")
+    assert settings.effective_database_url.endswith("data/headshots.db")
+    assert settings.effective_photo_dir == Path("data") / "photos"
+
+
+def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("HEADSHOTS_TELEGRAM_TOKEN=123:abc\nHEADSHOTS_DAILY_QUOTA=7\n")
+    monkeypatch.setenv("HEADSHOTS_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("HEADSHOTS_DATABASE_URL", "postgresql://u@h/db")
+    settings = load_settings()
+    assert settings.telegram_token == "123:abc"
+    assert settings.daily_quota == 7
+    assert not settings.embedded
+    assert settings.effective_database_url == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HEADSHOTS_REDIS_URL", "localhost:6379"),
+        ("HEADSHOTS_DATABASE_URL", "mysql://x"),
+        ("HEADSHOTS_MIN_SELFIES", "zero"),
+        ("HEADSHOTS_FACE_BACKEND", "opencv"),
+        ("HEADSHOTS_METRICS_PORT", "70000"),
+    ],
+)
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        load_settings()
+
+
+def test_settings_fixture_is_isolated(settings: Settings, tmp_path: Path) -> None:
+    assert settings.data_dir == tmp_path / "data"
