@@ -6,11 +6,11 @@ Settings are built here, once, and handed to the command that runs.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from bot.commands import COMMANDS
+from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
 
@@ -33,10 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    configure_logging(
+        settings.log_level,
+        [settings.telegram_token, settings.discord_token, settings.callback_secret],
+        json_lines=settings.log_json,
     )
     result: int = args.handler(args, settings)
     return result

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
 
     # Observability.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = Field(default=True, description="One JSON object per log line.")
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables /metrics and /healthz.")
 
     @field_validator("database_url", "redis_url")
