@@ -81,9 +81,7 @@ def test_no_human_face(assessor: Assessor, make: object) -> None:
 
 
 @pytest.fixture(scope="module")
-def originals(
-    faces_dir: Path, dlib_analyzer: DlibFaceAnalyzer
-) -> dict[str, tuple[Image.Image, float, float]]:
+def originals(faces_dir: Path, dlib_analyzer: DlibFaceAnalyzer) -> Originals:
     """(image, face width, nose x, face box) of the good photos the degradations start from."""
     out: Originals = {}
     for name in GOOD:
