@@ -35,10 +35,15 @@ from engine.types import (
 
 log = logging.getLogger(__name__)
 
+WORKING_SIDE = 2048
+"""Big JPEGs are decoded at 1/2-1/8 scale, keeping the long side at least this many pixels:
+enough for 1024 px headshot crops, and it makes a 12 MP verdict several times faster."""
+
 
 def dhash(image: ImageArray) -> str:
     """64-bit difference hash of the whole photo, as 16 hex digits."""
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    thumb = cv2.resize(image, (64, 64), interpolation=cv2.INTER_LINEAR)
+    gray = cv2.cvtColor(thumb, cv2.COLOR_RGB2GRAY)
     small = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA).astype(np.int16)
     bits = (small[:, 1:] > small[:, :-1]).flatten()
     return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
@@ -79,8 +84,17 @@ class Assessor:
     Build once with a loaded `FaceAnalyzer` (see `engine.faces.load_face_analyzer`) and reuse.
     """
 
-    def __init__(self, analyzer: FaceAnalyzer, *, max_bytes: int, max_pixels: int, min_photos: int) -> None:
+    def __init__(
+        self,
+        analyzer: FaceAnalyzer,
+        *,
+        max_bytes: int,
+        max_pixels: int,
+        min_photos: int,
+        working_side: int = WORKING_SIDE,
+    ) -> None:
         self.analyzer = analyzer
+        self.working_side = working_side
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.min_photos = min_photos
@@ -89,7 +103,9 @@ class Assessor:
         """Decode and judge one upload; never raises for a bad upload."""
         started = time.perf_counter()
         try:
-            photo = decode_photo(data, name, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+            photo = decode_photo(
+                data, name, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.working_side
+            )
         except ImageRejectedError as exc:
             code = IssueCode.TOO_LARGE if exc.code == "too_large" else IssueCode.UNREADABLE
             report = QualityReport(name=name, issues=(QualityIssue(code, exc.user_message),), faces=0)

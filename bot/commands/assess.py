@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     results = [assessor.assess(path.read_bytes(), str(path)) for path in paths]
     verdict = assessor.assess_set([r.signature for r in results])
-    photos = []
+    photos: list[dict[str, Any]] = []
     for result in results:
         report = result.report
         extra = verdict.issues.get(report.name, ())

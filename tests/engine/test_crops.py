@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from tests.engine import degrade
 
 
 @pytest.fixture(scope="module")
-def selfie(assessor: Assessor, person_a_paths: list) -> object:
+def selfie(assessor: Assessor, person_a_paths: list[Path]) -> object:
     return assessor.assess(person_a_paths[1].read_bytes(), "selfie_02.jpg").assessed
 
 
@@ -37,7 +39,7 @@ def test_crops_at_512_and_1024(selfie: object, dlib_analyzer: DlibFaceAnalyzer) 
 
 
 def test_crop_levels_a_tilted_head(
-    assessor: Assessor, person_a_paths: list, dlib_analyzer: DlibFaceAnalyzer
+    assessor: Assessor, person_a_paths: list[Path], dlib_analyzer: DlibFaceAnalyzer
 ) -> None:
     from PIL import Image
 

@@ -24,7 +24,7 @@ def test_detects_one_face_with_landmarks_and_pose(
     assert face.landmarks_68 is not None
     assert face.landmarks_68.shape == (68, 2)
     x0, y0, x1, y1 = face.bbox
-    left_eye, right_eye, nose, mouth_left, mouth_right = face.landmarks
+    left_eye, right_eye, nose, mouth_left, _mouth_right = face.landmarks
     assert x0 < left_eye[0] < right_eye[0] < x1
     assert left_eye[1] < nose[1] < mouth_left[1] < y1
     assert y0 < left_eye[1]
