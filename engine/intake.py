@@ -15,6 +15,7 @@ import time
 import cv2
 import numpy as np
 
+from engine.attributes import describe_face
 from engine.decode import decode_photo
 from engine.errors import ImageRejectedError
 from engine.faces.rotation import detect_upright
@@ -22,6 +23,7 @@ from engine.identity import assess_set
 from engine.quality import assess_quality, counted_faces
 from engine.types import (
     AssessedPhoto,
+    Attribute,
     FaceAnalyzer,
     ImageArray,
     IssueCode,
@@ -49,7 +51,9 @@ def dhash(image: ImageArray) -> str:
     return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
 
 
-def signature_of(assessed: AssessedPhoto, image_hash: str | None = None) -> PhotoSignature:
+def signature_of(
+    assessed: AssessedPhoto, image_hash: str | None = None, attributes: tuple[Attribute, ...] = ()
+) -> PhotoSignature:
     """The small, storable summary of an assessed photo that `assess_set` works from."""
     report, face = assessed.report, assessed.face
     embedding = None
@@ -65,6 +69,7 @@ def signature_of(assessed: AssessedPhoto, image_hash: str | None = None) -> Phot
         roll=report.roll,
         brightness=report.brightness,
         dhash=image_hash,
+        attributes=attributes,
     )
 
 
@@ -111,16 +116,16 @@ class Assessor:
             report = QualityReport(name=name, issues=(QualityIssue(code, exc.user_message),), faces=0)
             signature = PhotoSignature(name=name, ok=False, codes=(code.value,), embedding=None)
             return Assessment(report, None, signature, time.perf_counter() - started)
-        assessed, image_hash = self._assess_photo(photo)
+        assessed, image_hash, attributes = self._assess_photo(photo)
         seconds = time.perf_counter() - started
         log.debug("assessed %s in %.0f ms: %s", name, seconds * 1000, assessed.report.codes or "ok")
-        return Assessment(assessed.report, assessed, signature_of(assessed, image_hash), seconds)
+        return Assessment(assessed.report, assessed, signature_of(assessed, image_hash, attributes), seconds)
 
     def assess_photo(self, photo: Photo) -> AssessedPhoto:
         """Judge an already decoded photo."""
         return self._assess_photo(photo)[0]
 
-    def _assess_photo(self, photo: Photo) -> tuple[AssessedPhoto, str]:
+    def _assess_photo(self, photo: Photo) -> tuple[AssessedPhoto, str, tuple[Attribute, ...]]:
         image = as_array(photo.image)
         faces = self.analyzer.detect(image)
         if not faces:
@@ -129,9 +134,11 @@ class Assessor:
         report = assess_quality(photo.name, image, faces)
         people = counted_faces(faces)
         face = None
+        attributes: tuple[Attribute, ...] = ()
         if len(people) == 1:
             face = dataclasses.replace(people[0], embedding=self.analyzer.embed(image, people[0]))
-        return AssessedPhoto(photo=photo, report=report, face=face), dhash(image)
+            attributes = describe_face(self.analyzer, image, face)
+        return AssessedPhoto(photo=photo, report=report, face=face), dhash(image), attributes
 
     def assess_set(self, signatures: list[PhotoSignature]) -> SetAssessment:
         """The set verdict from stored signatures, in upload order (no model calls)."""

@@ -15,7 +15,7 @@ import cv2
 import dlib
 import numpy as np
 
-from engine.faces.models import dlib_model_dir
+from engine.faces.models import checked_dlib_dir, dlib_model_dir
 from engine.faces.pose import head_pose
 from engine.types import Attribute, Face, FloatArray, ImageArray
 
@@ -71,7 +71,7 @@ class DlibFaceAnalyzer:
     match_threshold = DLIB_MATCH_THRESHOLD
 
     def __init__(self, model_dir: Path | None = None, *, detect_max_side: int = 640) -> None:
-        folder = model_dir if model_dir is not None else dlib_model_dir()
+        folder = checked_dlib_dir(model_dir) if model_dir is not None else dlib_model_dir()
         started = time.perf_counter()
         self._detector = dlib.get_frontal_face_detector()
         self._landmarks_68 = dlib.shape_predictor(str(folder / "shape_predictor_68_face_landmarks.dat"))

@@ -77,7 +77,7 @@ def test_model_folder_found_without_importing_the_package() -> None:
 
 
 def test_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ModelUnavailableError, match=r"shape_predictor_68_face_landmarks\.dat"):
         DlibFaceAnalyzer(model_dir=tmp_path)
 
 
