@@ -41,7 +41,9 @@ def selfie_set() -> list[tuple[bytes, str]]:
     uploads = [(p.read_bytes(), p.name) for p in paths]
     for path in paths[:7]:
         buffer = io.BytesIO()
-        Image.open(path).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(buffer, "JPEG", quality=90)
+        Image.open(path).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
+            buffer, "JPEG", quality=90
+        )
         uploads.append((buffer.getvalue(), f"mirrored_{path.name}"))
     return uploads
 
