@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 
 import cv2
@@ -87,6 +88,9 @@ class Assessor:
     """Stages 1-2 for a chat bot: a fast verdict per photo, a cheap verdict per set.
 
     Build once with a loaded `FaceAnalyzer` (see `engine.faces.load_face_analyzer`) and reuse.
+    Safe to call from several threads (e.g. `asyncio.to_thread`): model calls are serialised,
+    since neither dlib nor onnxruntime promise thread-safe shared state here and the CPU is
+    the bottleneck anyway; decoding runs in parallel.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class Assessor:
     ) -> None:
         self.analyzer = analyzer
         self.working_side = working_side
+        self._models = threading.Lock()
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.min_photos = min_photos
@@ -127,17 +132,19 @@ class Assessor:
 
     def _assess_photo(self, photo: Photo) -> tuple[AssessedPhoto, str, tuple[Attribute, ...]]:
         image = as_array(photo.image)
-        faces = self.analyzer.detect(image)
-        if not faces:
-            # A sideways or upside-down photo: find the face turned, report the tilt.
-            faces = detect_upright(self.analyzer, image)
+        with self._models:
+            faces = self.analyzer.detect(image)
+            if not faces:
+                # A sideways or upside-down photo: find the face turned, report the tilt.
+                faces = detect_upright(self.analyzer, image)
         report = assess_quality(photo.name, image, faces)
         people = counted_faces(faces)
         face = None
         attributes: tuple[Attribute, ...] = ()
         if len(people) == 1:
-            face = dataclasses.replace(people[0], embedding=self.analyzer.embed(image, people[0]))
-            attributes = describe_face(self.analyzer, image, face)
+            with self._models:
+                face = dataclasses.replace(people[0], embedding=self.analyzer.embed(image, people[0]))
+                attributes = describe_face(self.analyzer, image, face)
         return AssessedPhoto(photo=photo, report=report, face=face), dhash(image), attributes
 
     def assess_set(self, signatures: list[PhotoSignature]) -> SetAssessment:

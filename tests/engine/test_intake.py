@@ -75,3 +75,13 @@ def test_signature_is_what_the_set_check_needs(assessor: Assessor, selfie: Image
     assert signature.yaw == result.report.yaw
     assert signature.dhash == dhash(np.asarray(result.assessed.photo.image))
     assert assessor.assess_photo(result.assessed.photo).report == result.report
+
+
+def test_threads_get_the_same_verdicts(assessor: Assessor, person_a_paths: list[Path]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    uploads = [(p.read_bytes(), p.name) for p in person_a_paths[3:7]]
+    serial = [assessor.assess(data, name).signature for data, name in uploads]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda upload: assessor.assess(*upload).signature, uploads))
+    assert parallel == serial
