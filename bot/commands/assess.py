@@ -62,15 +62,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     results = [assessor.assess(path.read_bytes(), str(path)) for path in paths]
     verdict = assessor.assess_set([r.signature for r in results])
     photos: list[dict[str, Any]] = []
+    messages: dict[str, list[str]] = {}
     for result in results:
         report = result.report
         extra = verdict.issues.get(report.name, ())
+        messages[report.name] = [issue.message for issue in (*report.issues, *extra)]
         photos.append(
             {
                 "path": report.name,
                 "ok": report.ok and not extra,
                 "issues": report.codes + [issue.code.value for issue in extra],
-                "messages": [issue.message for issue in (*report.issues, *extra)],
                 "faces": report.faces,
                 "sharpness": report.sharpness,
                 "brightness": report.brightness,
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for photo in photos:
             status = "ok" if photo["ok"] else ", ".join(photo["issues"])
             print(f"{photo['path']}: {status}")
-            for message in photo["messages"]:
+            for message in messages[photo["path"]]:
                 print(f"    {message}")
         print(summary["message"])
     return 0 if verdict.verdict.ready else 1

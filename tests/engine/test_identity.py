@@ -24,6 +24,8 @@ IMPOSTORS = [
     "kit_2.jpg",
     "rose_1.jpg",
     "rose_2.jpg",
+    "obama_240p.jpg",
+    "obama_partial_face.jpg",
 ]
 
 
