@@ -64,14 +64,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     photos: list[dict[str, Any]] = []
     messages: dict[str, list[str]] = {}
     for result in results:
-        report = result.report
-        extra = verdict.issues.get(report.name, ())
-        messages[report.name] = [issue.message for issue in (*report.issues, *extra)]
+        report = verdict.applied_to(result.report)
+        messages[report.name] = [issue.message for issue in report.issues]
         photos.append(
             {
                 "path": report.name,
-                "ok": report.ok and not extra,
-                "issues": report.codes + [issue.code.value for issue in extra],
+                "ok": report.ok,
+                "issues": report.codes,
                 "faces": report.faces,
                 "sharpness": report.sharpness,
                 "brightness": report.brightness,
@@ -79,7 +78,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "pitch": report.pitch,
                 "roll": report.roll,
                 "face_px": report.face_px,
-                "similarity": verdict.similarities.get(report.name),
+                "similarity": report.similarity,
             }
         )
     summary = {
