@@ -120,11 +120,11 @@ class DlibFaceAnalyzer:
             rects, scores, _ = self._detector.run(small, 1, 0.0)
         if rects and self._upside_down(small, rects[int(np.argmax(scores))]):
             turned = np.ascontiguousarray(image[::-1, ::-1])
-            return [_turn_half(face, width, height) for face in self._detect_upright(turned, scale)]
+            return [_turn_half(face, width, height) for face in self._detect_once(turned, scale)]
         faces = [self._face(image, rect, score, scale) for rect, score in zip(rects, scores, strict=True)]
         return sorted(faces, key=lambda face: face.width * face.height, reverse=True)
 
-    def _detect_upright(self, image: ImageArray, scale: float) -> list[Face]:
+    def _detect_once(self, image: ImageArray, scale: float) -> list[Face]:
         height, width = image.shape[:2]
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = image if scale >= 1.0 else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
