@@ -15,8 +15,9 @@ import numpy as np
 from engine.faces.pose import roll_from_eyes
 from engine.types import Face, FaceAnalyzer, FloatArray, ImageArray
 
-SEARCH_ANGLES = (90.0, -90.0, 180.0, 45.0, -45.0)
-"""Counter-clockwise turns to try, most common first (EXIF-less sideways photos)."""
+SEARCH_ANGLES = (90.0, -90.0, 45.0, -45.0, 180.0)
+"""Counter-clockwise turns to try (sideways photos saved without EXIF are the common case)."""
+SEARCH_SIDE = 480
 
 
 def _rotation(image: ImageArray, angle: float) -> tuple[ImageArray, FloatArray]:
@@ -44,7 +45,8 @@ def _map_face(face: Face, inverse: FloatArray) -> Face:
     corners = _map_points(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float32), inverse)
     # The box must stay the face's size, not grow with the turn: keep its width and height.
     centre = corners.mean(axis=0)
-    half_w, half_h = face.width / 2, face.height / 2
+    size = float(np.linalg.norm(inverse[:, 0]))
+    half_w, half_h = face.width * size / 2, face.height * size / 2
     return dataclasses.replace(
         face,
         bbox=(
@@ -60,11 +62,26 @@ def _map_face(face: Face, inverse: FloatArray) -> Face:
 
 
 def detect_upright(analyzer: FaceAnalyzer, image: ImageArray) -> list[Face]:
-    """Faces found in the first turned copy that has any, in the original image's coordinates."""
+    """Faces of the turned copy with the most confident detection, in the original's coordinates.
+
+    Searches a copy at most `SEARCH_SIDE` pixels long (a turned face is reported, not
+    embedded, so coarse landmarks are enough) and tries every angle: a detector sometimes
+    fires on an upside-down face, with a worse score than on the upright copy.
+    """
+    height, width = image.shape[:2]
+    scale = min(1.0, SEARCH_SIDE / max(height, width))
+    small = image
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
+    best: tuple[float, list[Face], FloatArray] | None = None
     for angle in SEARCH_ANGLES:
-        turned, matrix = _rotation(image, angle)
+        turned, matrix = _rotation(small, angle)
         faces = analyzer.detect(turned)
-        if faces:
-            inverse = cv2.invertAffineTransform(matrix).astype(np.float32)
-            return [_map_face(face, inverse) for face in faces]
-    return []
+        if faces and (best is None or faces[0].score > best[0]):
+            best = (faces[0].score, faces, matrix)
+    if best is None:
+        return []
+    _score, faces, matrix = best
+    inverse = cv2.invertAffineTransform(matrix).astype(np.float32) / np.float32(scale)
+    return [_map_face(face, inverse) for face in faces]
