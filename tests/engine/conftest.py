@@ -73,3 +73,27 @@ def synthetic_crop(name: str, shift: int = 0, size: int = 128) -> FaceCrop:
 @pytest.fixture
 def crops() -> list[FaceCrop]:
     return [synthetic_crop("selfie_01.jpg"), synthetic_crop("selfie_02.jpg", shift=12)]
+
+
+@pytest.fixture(scope="session")
+def engine_resources(dlib_analyzer: DlibFaceAnalyzer) -> Any:
+    """Preview-only engine resources on the session's dlib analyzer (sets of 5+ are ready)."""
+    from engine.pipeline import EngineResources
+    from engine.postprocess import PostProcessor
+    from engine.preview import PreviewBackend
+    from engine.styles import StyleLibrary
+
+    styles = StyleLibrary.builtin()
+    postprocessor = PostProcessor(detect=dlib_analyzer.detect)
+    return EngineResources(
+        analyzer=dlib_analyzer,
+        styles=styles,
+        backends={"preview": PreviewBackend(styles, postprocessor)},
+        postprocessor=postprocessor,
+        assessor=Assessor(dlib_analyzer, max_bytes=25_000_000, max_pixels=50_000_000, min_photos=5),
+    )
+
+
+@pytest.fixture(scope="session")
+def person_a_selfies(person_a_paths: list[Path]) -> list[tuple[str, bytes]]:
+    return [(path.name, path.read_bytes()) for path in person_a_paths]
