@@ -65,7 +65,8 @@ def main() -> None:
         finish_times.append(t2 - t1)
     total = [a + b for a, b in zip(preview_times, finish_times, strict=True)]
     print(
-        f"preview look at 1024 px: median {statistics.median(preview_times):.3f} s, max {max(preview_times):.3f} s"
+        f"preview look at 1024 px: median {statistics.median(preview_times):.3f} s, "
+        f"max {max(preview_times):.3f} s"
     )
     print(f"upscale + detail to 2048: median {statistics.median(finish_times):.3f} s")
     print(
@@ -92,7 +93,8 @@ def main() -> None:
     ranking = rank_candidates(pool, verdict.profile, resources.analyzer, keep=12, template=template)
     seconds = time.perf_counter() - t0
     print(
-        f"ranking {args.rank} candidates of 2048 px: {seconds:.2f} s ({1000 * seconds / args.rank:.0f} ms each), "
+        f"ranking {args.rank} candidates of 2048 px: {seconds:.2f} s "
+        f"({1000 * seconds / args.rank:.0f} ms each), "
         f"{len(ranking.kept)} kept, {len(ranking.rejected)} dropped"
     )
 

@@ -3,17 +3,29 @@ tiny SDXL-shaped models saved to disk once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from engine.faces import DlibFaceAnalyzer
 from engine.intake import Assessment, Assessor
 from engine.types import Face, FaceCrop
 from tests.engine.tiny_sdxl import TinyModels, make_tokenizer, save_tiny_models
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """The tiny models' matrices are so small that thread hand-offs cost more than the maths,
+    and on a shared 2-core box torch's spinning threads slowed these tests three-fold."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="session")
