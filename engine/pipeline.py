@@ -170,6 +170,12 @@ def best_selfies(
     )
 
 
+def not_ready_message(set_message: str, assessments: Sequence[Assessment]) -> str:
+    """The set verdict, then one line per photo that was not usable and why."""
+    lines = [f"{a.report.name}: {issue.message}" for a in assessments for issue in a.report.issues]
+    return "\n".join([set_message, *lines])
+
+
 def run_pipeline(
     request: PipelineRequest,
     resources: EngineResources,
@@ -198,7 +204,7 @@ def run_pipeline(
         progress(ProgressEvent("assess", index + 1, len(request.selfies)))
     verdict = resources.assessor.assess_set([a.signature for a in assessments])
     if not verdict.verdict.ready or verdict.profile is None:
-        raise SetNotReadyError(verdict.verdict.message)
+        raise SetNotReadyError(not_ready_message(verdict.verdict.message, assessments))
     done("assess")
 
     # 2. Identity profile, attributes and aligned crops of the best selfies.
