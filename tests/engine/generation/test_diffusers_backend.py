@@ -157,6 +157,17 @@ def test_instantid_mode_follows_the_face_keypoints(
     assert np.abs(pixels(a) - pixels(b)).mean() > 0.1
 
 
+def test_instantid_identitynet_sees_the_embedding(
+    instantid_backend: DiffusersBackend, crops: list[FaceCrop]
+) -> None:
+    # With the UNet's adapter scale at zero only the IdentityNet can carry the embedding.
+    request = make_request(crops[:1], count=1, control_weights={}, identity_scale=0.0)
+    a = run(instantid_backend, request)[0]
+    b = run(instantid_backend, replace(request, identity=identity(seed=1)))[0]
+    assert np.abs(pixels(a) - pixels(b)).mean() > 0.1
+    assert not instantid_backend.models.controlnets["instantid"]._forward_pre_hooks
+
+
 def test_profile_from_the_wrong_face_backend_is_refused(
     backend: DiffusersBackend, crops: list[FaceCrop]
 ) -> None:
