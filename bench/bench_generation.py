@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -33,14 +32,13 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from bench.sdxl_configs import TEXT_ENCODER, TEXT_ENCODER_2, UNET, VAE
 from engine.generation.diffusers_backend import DiffusersBackend
-from engine.generation.options import DTypeName, GenerationOptions, ModelIds
+from engine.generation.options import DTypeName, GenerationOptions
 from engine.progress import CancelToken, ignore_progress
 from engine.prompts import build_request, plan_candidates
 from engine.styles import StyleLibrary
 from engine.types import Attribute, IdentityProfile
 from tests.engine.conftest import synthetic_crop
 from tests.engine.tiny_sdxl import (
-    FAST_LORA_WEIGHT,
     IP_ADAPTER_WEIGHT,
     TinyModels,
     faceid_state_dict,
@@ -100,18 +98,6 @@ class Variant:
     controls: dict[str, float]
 
 
-def model_ids(models: TinyModels) -> ModelIds:
-    return ModelIds(
-        base=models.base,
-        ip_adapter=models.ip_adapter,
-        ip_adapter_weight=IP_ADAPTER_WEIGHT,
-        controlnets=MappingProxyType(dict(models.controlnets)),
-        instantid=models.instantid,
-        fast_lora=models.fast_lora,
-        fast_lora_weight=FAST_LORA_WEIGHT,
-    )
-
-
 @contextmanager
 def peak_memory(device: str) -> Iterator[dict[str, float]]:
     result: dict[str, float] = {}
@@ -126,7 +112,7 @@ def peak_memory(device: str) -> Iterator[dict[str, float]]:
 
 def time_variant(models: TinyModels, variant: Variant, *, size: int, steps: int, count: int) -> None:
     load_start = time.perf_counter()
-    backend = DiffusersBackend.load(model_ids(models), variant.options)
+    backend = DiffusersBackend.load(models.model_ids(), variant.options)
     load_s = time.perf_counter() - load_start
     template = StyleLibrary.builtin().get("corporate")
     crops = [synthetic_crop("a.jpg"), synthetic_crop("b.jpg", shift=12)]
