@@ -210,6 +210,10 @@ class ScoredCandidate:
     score: float
     cluster: int
     rejected: str | None = None
+    details: dict[str, float] = field(default_factory=dict)
+    """Every measurement behind the scores (sharpness, exposure, eyes, framing...)."""
+    embedding: FloatArray | None = None
+    """The candidate's face embedding: what "more like #3" searches with."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,8 @@ class Album:
     contact_sheet: Image.Image | None = None
     dropped: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+    scored: tuple[ScoredCandidate, ...] = ()
+    """Every candidate of the order with its scores, failures included (for "more like #N")."""
 
     def __len__(self) -> int:
         return len(self.items)
@@ -266,6 +272,9 @@ class GenerationRequest:
     guidance: float = 5.0
     control_weights: dict[str, float] = field(default_factory=dict)
     identity_scale: float = 0.8
+    reference_selfies: tuple[AssessedPhoto, ...] = ()
+    """The user's best selfies, full frame with their detected face, for backends that
+    reframe the real photo (the preview backend); diffusion backends may ignore them."""
 
 
 class GenerationBackend(Protocol):
