@@ -9,12 +9,14 @@ identity references, ranking compares candidates with them.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
-from engine.types import Face, FaceCrop, ImageArray, Photo, as_array
+from engine.types import Face, FaceCrop, FloatArray, ImageArray, Photo, as_array
 
 CROP_SIZES = (512, 1024)
 SIDE_PER_EYE_MOUTH = 5.5
@@ -51,6 +53,7 @@ def crop_face(photo: Photo | Image.Image | ImageArray, face: Face, size: int = 1
         array, name = as_array(photo), ""
     else:
         array, name = photo, ""
+    factor = 1.0
     cx, cy, side, angle = crop_box(face)
     shrink = side / size
     if shrink > 2.0:
@@ -69,7 +72,36 @@ def crop_face(photo: Photo | Image.Image | ImageArray, face: Face, size: int = 1
     warped = cv2.warpAffine(
         array, matrix, (size, size), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
-    return FaceCrop(image=Image.fromarray(warped, "RGB"), size=size, face=face, source_name=name)
+    # The full-image transform: undo the pre-shrink, then the similarity warp.
+    full = np.asarray(matrix, dtype=np.float64) @ np.diag([factor, factor, 1.0])
+    moved = face_in_crop(face, full)
+    return FaceCrop(image=Image.fromarray(warped, "RGB"), size=size, face=moved, source_name=name)
+
+
+def _transform(points: FloatArray, matrix: NDArray[np.float64]) -> FloatArray:
+    homogeneous = np.hstack([points.astype(np.float64), np.ones((len(points), 1))])
+    return (homogeneous @ matrix.T).astype(np.float32)
+
+
+def face_in_crop(face: Face, matrix: NDArray[np.float64]) -> Face:
+    """`face` moved into the crop's pixels, so a `FaceCrop` is usable on its own
+    (conditioning images draw its landmarks straight onto the crop)."""
+    x0, y0, x1, y1 = face.bbox
+    corners = _transform(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], dtype=np.float32), matrix)
+    bbox = (
+        float(corners[:, 0].min()),
+        float(corners[:, 1].min()),
+        float(corners[:, 0].max()),
+        float(corners[:, 1].max()),
+    )
+    landmarks_68 = None if face.landmarks_68 is None else _transform(face.landmarks_68, matrix)
+    return replace(
+        face,
+        bbox=bbox,
+        landmarks=_transform(np.asarray(face.landmarks).reshape(-1, 2), matrix),
+        landmarks_68=landmarks_68,
+        roll=0.0,
+    )
 
 
 def headshot_crops(photo: Photo, face: Face) -> tuple[FaceCrop, ...]:

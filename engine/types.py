@@ -148,7 +148,9 @@ class QualityReport:
 
 @dataclass(frozen=True)
 class FaceCrop:
-    """An aligned headshot crop of one face at a fixed square size (512 or 1024)."""
+    """An aligned headshot crop of one face at a fixed square size (512 or 1024).
+
+    `face` is in the crop's own pixel coordinates (eyes levelled, so roll is 0)."""
 
     image: Image.Image
     size: int

@@ -36,6 +36,9 @@ def test_crops_at_512_and_1024(selfie: object, dlib_analyzer: DlibFaceAnalyzer) 
         eyes_y = (face.landmarks[0][1] + face.landmarks[1][1]) / 2
         assert 0.25 * crop.size < eyes_y < 0.5 * crop.size
         assert abs(face.roll) < 3
+        # The crop's own face record is in crop pixels: its landmarks sit on the detected eyes.
+        assert np.abs(crop.face.landmarks[:2] - face.landmarks[:2]).max() < 0.04 * crop.size
+        assert crop.face.roll == 0.0
 
 
 def test_crop_levels_a_tilted_head(
