@@ -20,6 +20,7 @@ from typing import Any
 
 from saq import Worker
 from saq.job import Job as SaqJob
+from saq.job import Status
 from saq.types import Context
 
 from bot.jobs import execute, reconcile
@@ -35,6 +36,9 @@ from storage.database import Database
 from storage.photos import LocalPhotoStore
 
 log = logging.getLogger(__name__)
+
+ABORT_CHECK_S = 1
+"""How often SAQ looks for aborted jobs among the ones this worker runs."""
 
 
 class RetryLaterError(RuntimeError):
@@ -69,11 +73,25 @@ async def generate_order(ctx: Context, *, job_id: str) -> dict[str, Any]:
             await beating
     if outcome == Outcome.RETRY:
         raise RetryLaterError(job_id)
+    if outcome == Outcome.CANCELLED:
+        await _await_abort(saq_job)
     if outcome == Outcome.FAILED:
         # No SAQ retry for a job that failed for good: the user error is final.
         saq_job.retries = saq_job.attempts
         raise JobFailedError(job_id)
     return {"state": outcome.value}
+
+
+async def _await_abort(saq_job: SaqJob) -> None:
+    """The engine saw the user's cancel on the job row before SAQ's abort reached this task.
+
+    SAQ's abort check (every second) is about to cancel this task; waiting for it lets SAQ
+    record the job as aborted rather than complete. A cancel that came only through the row
+    returns after the wait.
+    """
+    record = await saq_job.get_queue().job(saq_job.key)
+    if record is not None and record.status in {Status.ABORTING, Status.ABORTED}:
+        await asyncio.sleep(ABORT_CHECK_S * 3)
 
 
 async def _heartbeat(saq_job: SaqJob, heartbeat_s: int) -> None:
@@ -115,7 +133,7 @@ def worker_settings(settings: Settings, *, concurrency: int, name: str) -> dict[
         "id": name,
         "startup": startup,
         "shutdown": shutdown,
-        "timers": {"sweep": settings.queue_sweep_s, "abort": 1, "schedule": 1, "worker_info": 10},
+        "timers": {"sweep": settings.queue_sweep_s, "abort": ABORT_CHECK_S, "schedule": 1, "worker_info": 10},
         "shutdown_grace_period_s": settings.shutdown_grace_s,
         "cancellation_hard_deadline_s": 60.0,
         "metadata": {"name": name, "backend": settings.generation_backend},
