@@ -49,7 +49,7 @@ async def run_attempt(
         return Outcome.SKIPPED
     log.info("job %s: attempt %d on %s", job_id, attempt, ctx.name)
     _publish(ctx, job, JobState.RUNNING)
-    reporter = ProgressReporter(ctx.db, job, ctx.publisher, cancel)
+    reporter = await asyncio.to_thread(ProgressReporter, ctx.db, job, ctx.publisher, cancel)
     try:
         album = await _in_thread(ctx, job, reporter, cancel)
     except asyncio.CancelledError:

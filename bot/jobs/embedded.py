@@ -73,7 +73,13 @@ class EmbeddedRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_s)
                 continue
-            await self._run_one(job_id)
+            try:
+                await self._run_one(job_id)
+            except Exception:
+                # The attempt's own errors are handled inside it; this is the database failing
+                # under us. The row stays running and is re-queued by the next start.
+                log.exception("embedded runner: job %s could not be run", job_id)
+                await asyncio.sleep(self._poll_s)
 
     def _claim(self) -> str | None:
         now = time.monotonic()

@@ -56,17 +56,20 @@ async def reconcile_once(ctx: WorkerContext, queue: Queue, *, grace_s: float) ->
     records = await queue.jobs(row.id for row in rows)
     touched: list[str] = []
     for row, record in zip(rows, records, strict=True):
-        if record is not None and record.status not in TERMINAL_STATUSES:
-            continue
-        if row.state == JobState.QUEUED:
-            if record is None and await redis_queue.enqueue(queue, ctx.settings, row.id):
+        if record is None:
+            # Lost with Redis: the row still knows the order, so queue it again.
+            await asyncio.to_thread(jobs.requeue, ctx.db, row.id, reason="the queue lost the job")
+            if await redis_queue.enqueue(queue, ctx.settings, row.id):
                 log.warning("job %s was missing from the queue; enqueued again", row.id)
                 touched.append(row.id)
             continue
+        if record.status not in TERMINAL_STATUSES:
+            continue
+        # SAQ gave up (attempts used up by lost workers or timeouts) but the row was not told.
         if await asyncio.to_thread(jobs.cancel_requested, ctx.db, row.id):
             await asyncio.to_thread(jobs.mark_cancelled, ctx.db, row.id)
         else:
             await asyncio.to_thread(jobs.fail, ctx.db, row.id, LOST_MESSAGE)
-        log.warning("job %s: its queue record ended (%s); row closed", row.id, record and record.status)
+        log.warning("job %s: its queue record ended %s; row closed", row.id, record.status.value)
         touched.append(row.id)
     return touched
