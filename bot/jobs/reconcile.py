@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from bot.jobs import redis_queue
 from bot.jobs.context import WorkerContext
 from storage import jobs
-from storage.models import Job, JobState, utcnow
+from storage.models import Job, utcnow
 
 log = logging.getLogger(__name__)
 
