@@ -126,7 +126,7 @@ def measure_face(image: ImageArray, face: Face) -> FaceMeasures:
     right_mean = float(right.mean()) if right.size else 0.0
     shadow = abs(left_mean - right_mean) / max(left_mean, right_mean, 1e-6)
     small: ImageArray = cv2.resize(  # type: ignore[assignment]
-        image, (128, max(1, round(128 * image.shape[0] / image.shape[1]))), interpolation=cv2.INTER_AREA
+        image, (128, max(1, round(128 * image.shape[0] / image.shape[1]))), interpolation=cv2.INTER_LINEAR
     )
     whole = _luma(small)
     sx = 128 / image.shape[1]
@@ -167,6 +167,26 @@ def _cut_off(face: Face, width: int, height: int) -> bool:
     )
     x0, y0, x1, y1 = face.bbox
     return bool(outside.any()) or x0 < 0 or y0 < 0 or x1 > width or y1 > height
+
+
+def _pose_issue(face: Face) -> QualityIssue | None:
+    """The largest of yaw, pitch and roll past `POSE_MAX`, said the way a user can fix it."""
+    if abs(face.roll) > 135:
+        return _issue(
+            IssueCode.POSE_TOO_EXTREME, "The photo is upside down; turn it upright and send it again."
+        )
+    if abs(face.roll) > 75 and abs(face.yaw) < 30:
+        return _issue(IssueCode.POSE_TOO_EXTREME, "The photo is sideways; turn it upright and send it again.")
+    worst = max(
+        (("turned", face.yaw), ("tilted up or down", face.pitch), ("tilted sideways", face.roll)),
+        key=lambda a: abs(a[1]),
+    )
+    if abs(worst[1]) <= POSE_MAX:
+        return None
+    degrees = round(abs(worst[1]) / 5) * 5
+    return _issue(
+        IssueCode.POSE_TOO_EXTREME, f"Face the camera: your head is {worst[0]} about {degrees} degrees."
+    )
 
 
 def _lighting_issue(m: FaceMeasures) -> QualityIssue | None:
@@ -238,17 +258,9 @@ def assess_quality(name: str, image: ImageArray, faces: list[Face]) -> QualityRe
     lighting = _lighting_issue(m)
     if lighting is not None:
         issues.append(lighting)
-    worst = max(
-        (("turned", face.yaw), ("tilted up or down", face.pitch), ("tilted sideways", face.roll)),
-        key=lambda a: abs(a[1]),
-    )
-    if abs(worst[1]) > POSE_MAX:
-        issues.append(
-            _issue(
-                IssueCode.POSE_TOO_EXTREME,
-                f"Face the camera: your head is {worst[0]} about {round(abs(worst[1]) / 5) * 5} degrees.",
-            )
-        )
+    pose = _pose_issue(face)
+    if pose is not None:
+        issues.append(pose)
     if m.eye_aspect is not None and m.eye_aspect < EYES_CLOSED_EAR:
         issues.append(_issue(IssueCode.EYES_CLOSED, "Your eyes look closed; send one with your eyes open."))
     return QualityReport(
