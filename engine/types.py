@@ -311,6 +311,7 @@ class PhotoSignature:
     roll: float | None = None
     brightness: float | None = None
     dhash: str | None = None
+    attributes: tuple[Attribute, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -323,6 +324,7 @@ class PhotoSignature:
             "roll": self.roll,
             "brightness": self.brightness,
             "dhash": self.dhash,
+            "attributes": [[a.name, a.value, a.confidence] for a in self.attributes],
         }
 
     @classmethod
@@ -338,6 +340,10 @@ class PhotoSignature:
             roll=data.get("roll"),
             brightness=data.get("brightness"),
             dhash=data.get("dhash"),
+            attributes=tuple(
+                Attribute(str(name), str(value), float(conf))
+                for name, value, conf in data.get("attributes", ())
+            ),
         )
 
 
