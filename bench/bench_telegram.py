@@ -24,6 +24,7 @@ import os
 import platform
 import statistics
 import tempfile
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -33,7 +34,7 @@ from PIL import Image
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
 from conversations.dialogue import Conversation, Services
-from conversations.messages import SOMETHING_WENT_WRONG
+from conversations.messages import PHOTO_UNREADABLE, SOMETHING_WENT_WRONG
 from engine.pipeline import load_engine_resources
 from handlers.telegram import TelegramBot
 from storage.database import Database
@@ -66,7 +67,12 @@ def cpu_name() -> str:
 
 
 def is_verdict(chat_id: str, number: int, call: ApiCall) -> bool:
-    return call.chat_id == chat_id and call.method == "sendMessage" and f"Photo {number}:" in call.text
+    """The verdict for photo `number`, or any other answer that ends the wait (an error)."""
+    if call.chat_id != chat_id or call.method != "sendMessage":
+        return False
+    return (
+        f"Photo {number}:" in call.text or SOMETHING_WENT_WRONG in call.text or PHOTO_UNREADABLE in call.text
+    )
 
 
 async def one_user(
@@ -83,6 +89,27 @@ async def one_user(
     return latencies
 
 
+def serve_bot(settings: Settings, ready: threading.Event, stop: threading.Event, load_s: list[float]) -> None:
+    """The bot in its own thread and event loop, as a separate server would be."""
+
+    async def main() -> None:
+        db = Database(settings.effective_database_url)
+        db.upgrade()
+        started = time.perf_counter()
+        engine = load_engine_resources(min_selfies=6)
+        load_s.append(time.perf_counter() - started)
+        store = LocalPhotoStore(settings.effective_photo_dir)
+        conversation = Conversation(Services(settings, db, store, engine, JobQueue.embedded(settings, db)))
+        bot = TelegramBot(settings, conversation)
+        await bot.start(poll_timeout=1)
+        ready.set()
+        await asyncio.to_thread(stop.wait)
+        await bot.stop()
+        db.dispose()
+
+    asyncio.run(main())
+
+
 async def run(args: argparse.Namespace) -> None:
     emulator = TelegramEmulator()
     await emulator.start()
@@ -96,22 +123,12 @@ async def run(args: argparse.Namespace) -> None:
             telegram_concurrent_updates=args.concurrency,
             min_selfies=6,
         )
-        db = Database(settings.effective_database_url)
-        db.upgrade()
-        started = time.perf_counter()
-        engine = load_engine_resources(min_selfies=6)
-        load_s = time.perf_counter() - started
-        conversation = Conversation(
-            Services(
-                settings,
-                db,
-                LocalPhotoStore(settings.effective_photo_dir),
-                engine,
-                JobQueue.embedded(settings, db),
-            )
-        )
-        bot = TelegramBot(settings, conversation)
-        await bot.start(poll_timeout=1)
+        ready, stop = threading.Event(), threading.Event()
+        load_times: list[float] = []
+        server = threading.Thread(target=serve_bot, args=(settings, ready, stop, load_times), daemon=True)
+        server.start()
+        await asyncio.to_thread(ready.wait)
+        load_s = load_times[0]
         pool = selfies(args.max_side)
         users = [emulator.user(10_000 + i) for i in range(args.users)]
         begin = time.monotonic() + 0.5
@@ -125,13 +142,13 @@ async def run(args: argparse.Namespace) -> None:
         )
         wall = time.perf_counter() - wall
         await asyncio.sleep(1.0)
-        await bot.stop()
-        db.dispose()
+        stop.set()
+        await asyncio.to_thread(server.join)
     await emulator.stop()
 
     latencies = sorted(x for user in results for x in user)
     verdicts = [c for c in emulator.calls if c.method == "sendMessage" and "good photos" in c.text]
-    errors = [c for c in emulator.calls if SOMETHING_WENT_WRONG in c.text]
+    errors = [c for c in emulator.calls if SOMETHING_WENT_WRONG in c.text or PHOTO_UNREADABLE in c.text]
     pushed = args.users * args.photos
     cpu = cpu_name()
     print(f"machine: {cpu}, {os.cpu_count()} cores; python-telegram-bot via emulator on loopback")
