@@ -27,6 +27,8 @@ from storage.photos import LocalPhotoStore
 
 log = logging.getLogger(__name__)
 
+DEFAULT_SECRET = Settings.model_fields["callback_secret"].default
+
 HOW_TO_CONFIGURE = """No chat platform is configured: HEADSHOTS_TELEGRAM_TOKEN is empty.
 
 To get a Telegram bot token:
@@ -42,6 +44,10 @@ Then put it in the .env file next to where you run `headshots serve`:
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT / SIGTERM when no event is given)."""
     stop = stop if stop is not None else _stop_on_signals()
+    if settings.callback_secret == DEFAULT_SECRET:
+        log.warning(
+            "HEADSHOTS_CALLBACK_SECRET is the default; set a long random one so buttons can't be forged"
+        )
     db = Database(settings.effective_database_url)
     await asyncio.to_thread(db.upgrade)
     store = LocalPhotoStore(settings.effective_photo_dir)

@@ -91,7 +91,7 @@ async def test_commands_help_styles_status_and_new(bot_harness: Harness, person_
     await user.send_text("/help")
     await reply_to(emu, user, "/delete")
     await user.send_text("/styles")
-    styles = await reply_to(emu, user, "Styles you can choose")
+    styles = await reply_to(emu, user, "Styles you can choose:")
     assert styles.text.count("•") == len(bot_harness.engine.styles)
     await user.send_photo(person_a_paths[0].read_bytes())
     await reply_to(emu, user, "1 of 6 good photos")
