@@ -9,7 +9,7 @@ dot product for every face backend.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -362,3 +362,8 @@ class SetAssessment:
     issues: dict[str, tuple[QualityIssue, ...]]
     usable: tuple[str, ...]
     duplicates: tuple[str, ...] = ()
+
+    def applied_to(self, report: QualityReport) -> QualityReport:
+        """`report` with this set's verdict on it: similarity filled in, set issues added."""
+        extra = self.issues.get(report.name, ())
+        return replace(report, issues=report.issues + extra, similarity=self.similarities.get(report.name))

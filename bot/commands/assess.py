@@ -62,15 +62,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     results = [assessor.assess(path.read_bytes(), str(path)) for path in paths]
     verdict = assessor.assess_set([r.signature for r in results])
     photos: list[dict[str, Any]] = []
+    messages: dict[str, list[str]] = {}
     for result in results:
-        report = result.report
-        extra = verdict.issues.get(report.name, ())
+        report = verdict.applied_to(result.report)
+        messages[report.name] = [issue.message for issue in report.issues]
         photos.append(
             {
                 "path": report.name,
-                "ok": report.ok and not extra,
-                "issues": report.codes + [issue.code.value for issue in extra],
-                "messages": [issue.message for issue in (*report.issues, *extra)],
+                "ok": report.ok,
+                "issues": report.codes,
                 "faces": report.faces,
                 "sharpness": report.sharpness,
                 "brightness": report.brightness,
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "pitch": report.pitch,
                 "roll": report.roll,
                 "face_px": report.face_px,
-                "similarity": verdict.similarities.get(report.name),
+                "similarity": report.similarity,
             }
         )
     summary = {
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for photo in photos:
             status = "ok" if photo["ok"] else ", ".join(photo["issues"])
             print(f"{photo['path']}: {status}")
-            for message in photo["messages"]:
+            for message in messages[photo["path"]]:
                 print(f"    {message}")
         print(summary["message"])
     return 0 if verdict.verdict.ready else 1

@@ -14,7 +14,6 @@ PHOTO_KEYS = {
     "path",
     "ok",
     "issues",
-    "messages",
     "faces",
     "sharpness",
     "brightness",
@@ -80,4 +79,6 @@ def test_text_output_and_missing_path(
     text = capsys.readouterr().out
     assert "selfie_01.jpg: ok" in text
     assert "1 good photo so far" in text
+    assert main(["assess", str(selfies / "broken.jpg")]) == 1
+    assert "is not a photo we can read" in capsys.readouterr().out
     assert main(["assess", str(selfies / "nope.jpg")]) == 2

@@ -24,6 +24,8 @@ IMPOSTORS = [
     "kit_2.jpg",
     "rose_1.jpg",
     "rose_2.jpg",
+    "obama_240p.jpg",
+    "obama_partial_face.jpg",
 ]
 
 
@@ -69,6 +71,10 @@ def test_each_other_person_is_named_as_the_outlier(
     assert not result.verdict.consistent
     assert f"{impostor} looks like a different person" in result.verdict.message
     assert [i.code.value for i in result.issues[impostor]] == ["identity_mismatch"]
+    report = result.applied_to(assessed_faces[impostor].report)
+    assert "identity_mismatch" in report.codes
+    assert not report.ok
+    assert report.similarity == result.similarities[impostor]
     assert impostor not in result.usable
     similarity = result.similarities[impostor]
     assert similarity is not None
