@@ -142,7 +142,11 @@ class Conversation:
             )
             verdict = result.verdict.verdict
             good, needed = len(result.verdict.usable), self.settings.min_selfies
-            summary = msg.count_line(good, needed) + ". " + (msg.READY if verdict.ready else verdict.message)
+            summary = (
+                msg.count_line(good, needed)
+                + ". "
+                + (msg.READY if verdict.ready else _advice(verdict.message))
+            )
             await asyncio.to_thread(
                 sessions.save_session, self.db, row, state=COLLECTING, data={"ready": verdict.ready}
             )
@@ -246,3 +250,12 @@ class Conversation:
             return
         async for reply in self.actions.run(chat, user, row, callback):
             yield reply
+
+
+def _advice(message: str) -> str:
+    """The engine's set verdict without its leading count ("5 good photos so far; "), which
+    the running count already says."""
+    head, sep, rest = message.partition("; ")
+    if sep and head.split(" ", 1)[0].isdigit() and "good photo" in head:
+        return rest[:1].upper() + rest[1:]
+    return message
