@@ -3,7 +3,7 @@
     python bench/bench_generation.py flops
         SDXL UNet / ControlNet / VAE FLOPs per forward, counted with FlopCounterMode on the
         meta device from the published configs (no weights), and the time floor they imply.
-    python bench/bench_generation.py cpu [--size 128] [--steps 20] [--count 4]
+    python bench/bench_generation.py cpu [--size 96] [--steps 10] [--count 4] [--threads 1]
         The real DiffusersBackend with tiny random-weight components on the CPU: what each
         option costs relative to the others (absolute numbers say nothing about SDXL).
     python bench/bench_generation.py gpu [--size 1024] [--steps 30] [--count 8]

@@ -95,6 +95,7 @@ class DiffusersBackend:
                 pipe,
                 request,
                 batch,
+                first=index * size,
                 plan=plan,
                 offset=index * plan.steps,
                 total=total,
@@ -193,14 +194,13 @@ class DiffusersBackend:
         request: GenerationRequest,
         batch: Sequence[CandidateSpec],
         *,
+        first: int,
         plan: _Plan,
         offset: int,
         total: int,
         progress: Callable[[ProgressEvent], None],
         cancel: CancelToken,
     ) -> list[Image.Image]:
-        first = request.candidates.index(batch[0])
-
         def on_step_end(_pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
             progress(ProgressEvent(STAGE, offset + step + 1, total))
             cancel.raise_if_cancelled()
