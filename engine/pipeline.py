@@ -143,6 +143,8 @@ class PipelineRequest:
     height: int = 1024
     steps: int | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    anchor: Mapping[str, Any] | None = None
+    """Params of a delivered candidate to make "more like" (see `plan_variations`)."""
 
 
 def check_inputs(request: PipelineRequest, resources: EngineResources) -> None:
@@ -234,7 +236,14 @@ def run_pipeline(
     done("style")
 
     # 4. Prompts and variations for the whole batch.
-    specs = plan_variations(template, profile.attributes, references, count=request.count, seed=request.seed)
+    specs = plan_variations(
+        template,
+        profile.attributes,
+        references,
+        count=request.count,
+        seed=request.seed,
+        anchor=request.anchor,
+    )
     progress(ProgressEvent("plan", 1, 1))
     done("plan")
 

@@ -147,8 +147,12 @@ def plan_candidates(
     *,
     reference_faces: Sequence[FaceCrop] = (),
     threshold: float = ATTRIBUTE_CONFIDENCE,
+    fixed: Mapping[str, str] | None = None,
 ) -> list[CandidateSpec]:
     """`count` candidate specs for one order, deterministic for `seed`.
+
+    `fixed` pins variation axes to given values for every candidate ("more like #3" keeps
+    #3's lighting, expression and framing and varies only the seed).
 
     Each gets its own diffusion seed, one value per variation axis and, when the style uses
     ControlNets and `reference_faces` are given, conditioning images made from one of those
@@ -161,6 +165,8 @@ def plan_candidates(
     subject = describe_subject(traits)
     negative = negative_prompt(template, traits)
     plans = _axis_plan(template, count, rng)
+    if fixed:
+        plans = [{**values, **{k: v for k, v in fixed.items() if k in values}} for values in plans]
     specs = []
     for index, values in enumerate(plans):
         params: dict[str, Any] = {"style": template.name, "index": index, "variation": dict(values)}

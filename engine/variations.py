@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from engine.prompts import plan_candidates
 from engine.styles import StyleTemplate
@@ -47,20 +48,31 @@ def plan_variations(
     *,
     count: int,
     seed: int,
+    anchor: Mapping[str, Any] | None = None,
 ) -> list[CandidateSpec]:
     """`count` specs varying seed, pose reference, lighting, expression and framing.
 
     `references` are the user's aligned selfies, best first; poses cycle through the first
-    `POSE_REFERENCES`, so every good selfie is used before any repeats.
+    `POSE_REFERENCES`, so every good selfie is used before any repeats. `anchor` is the
+    params of a delivered candidate the user wants "more like": its pose reference, light
+    and variation values are kept, and only seeds and a small tilt vary.
     """
     if not MIN_CANDIDATES <= count <= MAX_CANDIDATES:
         raise ValueError(f"count must be from {MIN_CANDIDATES} to {MAX_CANDIDATES}, got {count}")
     if not references:
         raise ValueError("references must hold at least one aligned selfie")
     best = list(references[:POSE_REFERENCES])
-    specs = plan_candidates(template, attributes, count, seed, reference_faces=best)
+    fixed: dict[str, str] = {}
+    if anchor:
+        same_pose = [r for r in references if r.source_name == anchor.get("reference")]
+        best = same_pose[:1] or best
+        fixed = {str(k): str(v) for k, v in dict(anchor.get("variation") or {}).items()}
+    specs = plan_candidates(template, attributes, count, seed, reference_faces=best, fixed=fixed)
     rng = random.Random(seed ^ 0x5EED)
     lights = [LIGHTS[(i + rng.randrange(len(LIGHTS))) % len(LIGHTS)] for i in range(count)]
+    anchor_light = dict((anchor or {}).get("camera") or {}).get("light")
+    if anchor_light in LIGHTS:
+        lights = [anchor_light] * count
     planned = []
     for spec, light in zip(specs, lights, strict=True):
         variation = dict(spec.params.get("variation", {}))

@@ -79,6 +79,7 @@ def run_order(
         seed=job.seed,
         backend=job.backend,
         stats={"job_id": job.id, "attempt": job.attempts},
+        anchor=dict(job.params.get("more_like") or {}).get("params"),
     )
     resources = _with_batch_scale(ctx.engine, job.backend, float(job.params.get("batch_scale", 1.0)))
     album = run_pipeline(request, resources, progress=progress, cancel=cancel)

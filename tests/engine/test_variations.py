@@ -35,3 +35,17 @@ def test_variation_count_is_checked() -> None:
         plan_variations(template, [], [synthetic_crop("a.jpg")], count=MAX_CANDIDATES + 1, seed=0)
     with pytest.raises(ValueError, match="references"):
         plan_variations(template, [], [], count=4, seed=0)
+
+
+def test_more_like_keeps_the_anchor_look_and_varies_the_seed() -> None:
+    template = StyleLibrary.builtin().get("corporate")
+    references = [synthetic_crop(f"selfie_{i}.jpg", shift=i) for i in range(7)]
+    first = plan_variations(template, [], references, count=20, seed=3)
+    anchor = first[5].params
+    more = plan_variations(template, [], references, count=12, seed=99, anchor=anchor)
+    assert len({s.seed for s in more}) == 12
+    assert {s.params["reference"] for s in more} == {anchor["reference"]}
+    assert {s.params["camera"]["light"] for s in more} == {anchor["camera"]["light"]}
+    for spec in more:
+        assert spec.params["variation"] == anchor["variation"]
+    assert {s.prompt for s in more} == {first[5].prompt}
