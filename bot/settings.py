@@ -73,6 +73,19 @@ class Settings(BaseSettings):
     job_timeout_s: int = Field(default=1800, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
 
+    # Job queue (issue 7).
+    queue_name: str = Field(default="headshots", min_length=1, max_length=64)
+    job_attempts: int = Field(default=3, ge=1, le=20, description="Tries per order, the first included.")
+    job_retry_delay_s: float = Field(default=5.0, ge=0, description="First retry delay; doubles each retry.")
+    job_heartbeat_s: int = Field(
+        default=30, ge=1, description="A running job silent this long is taken as lost and re-queued."
+    )
+    queue_sweep_s: int = Field(default=10, ge=1, description="How often workers look for lost jobs.")
+    shutdown_grace_s: int = Field(
+        default=60, ge=0, description="On SIGTERM, time the current job gets to finish before re-queueing."
+    )
+    outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
+
     # Observability.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables /metrics and /healthz.")
