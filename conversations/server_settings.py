@@ -7,7 +7,7 @@ are both a "server" here, identified by the platform's id as a string.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, time
 from typing import Any
@@ -15,9 +15,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from conversations import server_messages as server_msg
 from engine.styles import StyleTemplate
 from storage.database import Database
 from storage.models import ChatSettings, Job, JobState, User
+
+SERVER_KEY = "server"
+"""In a private chat's settings row: the server it was opened from."""
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,49 @@ def offered_styles(server: ServerSettings, styles: Sequence[StyleTemplate]) -> l
     if server.avatar_first:
         chosen.sort(key=lambda t: t.kind != "avatar")  # stable: keeps the library's order within kinds
     return chosen
+
+
+def link_chat(db: Database, platform: str, chat_id: str, server_id: str) -> None:
+    """Remember that the private chat `chat_id` was opened from `server_id` (its settings apply)."""
+    with db.session() as session:
+        row = session.exec(
+            select(ChatSettings).where(ChatSettings.platform == platform, ChatSettings.chat_id == chat_id)
+        ).first()
+        if row is None:
+            row = ChatSettings(platform=platform, chat_id=chat_id, settings={})
+        row.settings = {**row.settings, SERVER_KEY: server_id}
+        session.add(row)
+
+
+def server_of_chat(db: Database, platform: str, chat_id: str) -> str | None:
+    """The server a private chat was last opened from, if any."""
+    with db.session() as session:
+        row = session.exec(
+            select(ChatSettings).where(ChatSettings.platform == platform, ChatSettings.chat_id == chat_id)
+        ).first()
+        return None if row is None else row.settings.get(SERVER_KEY)
+
+
+def quota_refusal(
+    db: Database, platform: str, platform_user_id: str, server: ServerSettings, default_quota: int
+) -> str | None:
+    """The sentence refusing a new order on this server today, or None if one is allowed."""
+    used = orders_today(db, platform, platform_user_id)
+    if quota_reached(server, default_quota, used):
+        return server_msg.QUOTA_REACHED.format(quota=server.quota(default_quota))
+    return None
+
+
+def describe(server: ServerSettings, default_quota: int, channel_name: Callable[[str], str]) -> str:
+    quota = server.quota(default_quota)
+    return server_msg.SETTINGS.format(
+        channels=", ".join(channel_name(c) for c in server.channels) or server_msg.EVERY_CHANNEL,
+        quota=quota or server_msg.UNLIMITED,
+        styles=", ".join(server.styles) or server_msg.EVERY_STYLE,
+        avatar_first=server_msg.AVATAR_FIRST if server.avatar_first else "",
+        public=(
+            f"yes, in {channel_name(server.share_channel)}"
+            if server.public_results and server.share_channel
+            else "no"
+        ),
+    )
