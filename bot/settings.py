@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
     discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
     callback_secret: str = Field(default="change-me", description="Key that signs button callback data.")
+    telegram_max_rate: float = Field(
+        default=30.0, gt=0, description="Messages per second to the Bot API overall (Telegram's limit is 30)."
+    )
+    telegram_concurrent_updates: int = Field(default=64, ge=1, description="Updates handled at once.")
+    telegram_album_wait_s: float = Field(
+        default=1.0, ge=0, description="How long an album's photos are gathered before one answer."
+    )
+    telegram_courier_interval_s: float = Field(
+        default=1.0, gt=0, description="How often progress edits and finished albums are posted."
+    )
 
     # Models.
     face_backend: Literal["dlib", "insightface"] = "dlib"

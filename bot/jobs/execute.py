@@ -14,11 +14,11 @@ import io
 import json
 from typing import Any
 
-from engine.pipeline import EngineResources, PipelineRequest, load_engine_resources, run_pipeline
 from PIL import Image
 
 from bot.jobs.context import WorkerContext
 from bot.settings import Settings
+from engine.pipeline import EngineResources, PipelineRequest, load_engine_resources, run_pipeline
 from engine.progress import CancelToken, ProgressCallback
 from engine.types import Album
 from storage.jobs import StoredAlbum, StoredResult
