@@ -37,6 +37,8 @@ class Action(StrEnum):
     FULL_RESOLUTION = "fr"
     DELETE_YES = "dy"
     DELETE_NO = "dn"
+    SHARE_AVATAR = "sa"
+    """Discord: post a result to the server's chosen channel (`conversations.server_keyboards`)."""
 
 
 class CallbackError(ValueError):

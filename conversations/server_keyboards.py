@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from conversations import server_messages as server_msg
 from conversations import sessions
-from conversations.callbacks import Action, Callback, CallbackSigner
+from conversations.callbacks import Action, CallbackSigner
 from conversations.keyboards import STYLES_PER_ROW, ButtonMaker
 from conversations.replies import Button, Keyboard
 from conversations.server_settings import ServerSettings, load_server_settings, offered_styles, server_of_chat

@@ -11,7 +11,7 @@ from typing import Final
 CHECK_DMS: Final = "I sent you a direct message: send your selfies there, they stay private. {link}"
 DMS_CLOSED: Final = (
     "I can't send you direct messages. To open them: right-click this server's icon → "
-    "Privacy Settings → turn on \"Direct Messages\" (on mobile: tap the server name → "
+    'Privacy Settings → turn on "Direct Messages" (on mobile: tap the server name → '
     "Privacy Settings), then run /headshot start again."
 )
 CHANNEL_NOT_ALLOWED: Final = "I don't answer in this channel. Try {channels}."

@@ -31,4 +31,3 @@ def shared_result(db: Database, store: PhotoStore, session_id: int, rank: int) -
         if result.rank == rank:
             return SharedResult(store.get_bytes(result.store_key), row.style or "", rank)
     return None
-

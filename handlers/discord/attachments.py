@@ -50,5 +50,7 @@ async def attachment_events(
             data = await attachment.read()
             photos.append(PhotoReceived(data, attachment.filename, album_id=album_id))
     if len(attachments) > MAX_ATTACHMENTS:
-        log.info("ignored %d attachments over the limit of %d", len(attachments) - MAX_ATTACHMENTS, MAX_ATTACHMENTS)
+        log.info(
+            "ignored %d attachments over the limit of %d", len(attachments) - MAX_ATTACHMENTS, MAX_ATTACHMENTS
+        )
     return photos, refused

@@ -59,7 +59,9 @@ class HeadshotBot(commands.Bot):
         conversation: Conversation,
         delivery_interval_s: float = DELIVERY_INTERVAL_S,
     ) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None)
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None
+        )
         self.settings = settings
         self.db = db
         self.store = store
@@ -98,7 +100,7 @@ class HeadshotBot(commands.Bot):
         locale = getattr(user, "locale", None)
         return ChatRef(PLATFORM, str(user.id), str(dm.id), user.display_name, str(locale or "en")[:2])
 
-    async def dm_of(self, user: discord.abc.User) -> discord.DMChannel:
+    async def dm_of(self, user: discord.User | discord.Member) -> discord.DMChannel:
         return user.dm_channel or await user.create_dm()
 
     def progress_reporter(self, chat: ChatRef) -> Any:
@@ -303,9 +305,6 @@ class HeadshotBot(commands.Bot):
             await interaction.followup.send(text, ephemeral=True)
         else:
             await interaction.response.send_message(text, ephemeral=True)
-
-    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
-        log.exception("Discord event %s failed", event_method)
 
 
 def merge_texts(replies: list[Reply]) -> list[Reply]:

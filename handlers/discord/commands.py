@@ -13,7 +13,12 @@ import discord
 from discord import app_commands
 
 from conversations import server_messages as server_msg
-from conversations.server_settings import ServerSettings, describe, load_server_settings, update_server_settings
+from conversations.server_settings import (
+    ServerSettings,
+    describe,
+    load_server_settings,
+    update_server_settings,
+)
 
 if TYPE_CHECKING:
     from handlers.discord.bot import HeadshotBot
@@ -28,7 +33,9 @@ MEMBER_COMMANDS = {
 
 
 def headshot_group(bot: HeadshotBot) -> app_commands.Group:
-    group = app_commands.Group(name="headshot", description="Professional headshots and avatars from your selfies")
+    group = app_commands.Group(
+        name="headshot", description="Professional headshots and avatars from your selfies"
+    )
 
     @group.command(name="start", description="Start a private session in your DMs")
     async def start(interaction: discord.Interaction[Any]) -> None:
@@ -92,11 +99,15 @@ def settings_group(bot: HeadshotBot) -> app_commands.Group:
         await reply(interaction, server, saved=True)
 
     @settings.command(name="styles", description="Styles offered here ('all' or names separated by commas)")
-    @app_commands.describe(names="e.g. 'all' or 'corporate, gaming-avatar'", avatar_first="Avatar styles first")
+    @app_commands.describe(
+        names="e.g. 'all' or 'corporate, gaming-avatar'", avatar_first="Avatar styles first"
+    )
     @admin
     async def styles(interaction: discord.Interaction[Any], names: str, avatar_first: bool = False) -> None:
         library = bot.conversation.services.engine.styles
-        chosen = () if names.strip().lower() == "all" else tuple(n.strip() for n in names.split(",") if n.strip())
+        chosen = (
+            () if names.strip().lower() == "all" else tuple(n.strip() for n in names.split(",") if n.strip())
+        )
         unknown = [n for n in chosen if n not in library]
         if unknown:
             await interaction.response.send_message(

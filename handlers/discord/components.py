@@ -50,15 +50,21 @@ def session_of(data: str) -> str:
     return data.split(".")[2]
 
 
-class ConversationButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=f"(?P<data>{CALLBACK_PATTERN})"):
+class ConversationButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=f"(?P<data>{CALLBACK_PATTERN})"
+):
     def __init__(self, data: str, label: str = "…", row: int | None = None) -> None:
-        style = discord.ButtonStyle.primary if action_of(data) == Action.CONFIRM else discord.ButtonStyle.secondary
+        style = (
+            discord.ButtonStyle.primary
+            if action_of(data) == Action.CONFIRM
+            else discord.ButtonStyle.secondary
+        )
         super().__init__(discord.ui.Button(label=label[:80], custom_id=data, style=style), row=row)
         self.data = data
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Item[Any], match: re.Match[str], /
+        cls, _interaction: discord.Interaction[Any], item: Item[Any], match: re.Match[str], /
     ) -> ConversationButton:
         return cls(match["data"], getattr(item, "label", None) or "…")
 
@@ -69,7 +75,9 @@ class ConversationButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templat
         await _handler(interaction).component_pressed(interaction, self.data)
 
 
-class StylePicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=PICKER_PREFIX + r"(?P<session>[0-9]+)"):
+class StylePicker(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=PICKER_PREFIX + r"(?P<session>[0-9]+)"
+):
     """The style picker; each option's value is the signed "pick this style" data."""
 
     def __init__(self, session: str, options: list[discord.SelectOption] | None = None) -> None:
@@ -82,13 +90,14 @@ class StylePicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=PICKE
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Item[Any], match: re.Match[str], /
+        cls, _interaction: discord.Interaction[Any], _item: Item[Any], match: re.Match[str], /
     ) -> StylePicker:
         return cls(match["session"])
 
     @staticmethod
     def _chosen(interaction: discord.Interaction[Any]) -> str:
-        values = (interaction.data or {}).get("values") or [""]
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = data.get("values") or [""]
         return str(values[0])
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:

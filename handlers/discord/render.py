@@ -131,7 +131,9 @@ async def _render_one(
             kwargs = _view_kwargs(buttons, transform)
             return [await dest.send(content=caption[:MAX_CONTENT], file=_file(data, filename), **kwargs)]
         case MediaGroup(images=images, captions=captions):
-            return [await dest.send(content=label, files=files) for files, label in media_chunks(images, captions)]
+            return [
+                await dest.send(content=label, files=files) for files, label in media_chunks(images, captions)
+            ]
         case Document(data=data, filename=filename, caption=caption):
             return [await dest.send(content=caption[:MAX_CONTENT], file=_file(data, filename))]
         case ProgressMessage(text=text, buttons=buttons):
@@ -150,7 +152,8 @@ async def _render_one(
                 return [message]
             return [edited]
         case Notice(text=text):
-            await dest.notice(text)
+            if text:  # an empty notice only acknowledges the press, which deferring did
+                await dest.notice(text)
             return []
     log.warning("no Discord rendering for reply %r", type(reply).__name__)
     return []

@@ -112,6 +112,13 @@ class Message:
         return data
 
 
+@dataclass(frozen=True)
+class ChannelOption:
+    """A slash command option that names a channel (`#general`), resolved like Discord does."""
+
+    channel_id: int
+
+
 @dataclass
 class Member:
     id: int
@@ -353,10 +360,19 @@ class DiscordEmulator:
         registered = next((c for c in self.commands if c["name"] == command), None)
         if registered is None:
             raise AssertionError(f"/{command} was never synced; synced: {[c['name'] for c in self.commands]}")
-        inner = [
-            {"name": name, "type": _option_type(value), "value": value}
-            for name, value in (options or {}).items()
-        ]
+        inner = []
+        resolved: dict[str, Any] = {}
+        for name, value in (options or {}).items():
+            if isinstance(value, ChannelOption):
+                channel = self.channels[value.channel_id]
+                entry = {k: channel[k] for k in ("id", "name", "type", "guild_id")}
+                resolved.setdefault("channels", {})[str(value.channel_id)] = {
+                    **entry,
+                    "permissions": str(MEMBER_PERMISSIONS),
+                }
+                inner.append({"name": name, "type": 7, "value": str(value.channel_id)})
+            else:
+                inner.append({"name": name, "type": _option_type(value), "value": value})
         sub: dict[str, Any] = {"name": subcommand, "type": 1, "options": inner}
         if group is not None:
             sub = {"name": group, "type": 2, "options": [sub]}
@@ -366,6 +382,8 @@ class DiscordEmulator:
             "type": 1,
             "options": [sub],
         }
+        if resolved:
+            data["resolved"] = resolved
         return await self._interact(member, channel_id, 2, data)
 
     async def press(self, member: Member, message: Message, custom_id: str) -> int:
