@@ -144,14 +144,17 @@ class HeadshotBot(commands.Bot):
     async def start_session(self, interaction: discord.Interaction[Any]) -> None:
         """`/headshot start` (already deferred): the dialogue moves to the member's DMs."""
         refusal = await self.channel_refusal(interaction)
-        dm = await self.dm_of(interaction.user)
-        chat = self.chat_ref(interaction.user, dm)
-        if refusal is None and interaction.guild_id is not None:
-            await asyncio.to_thread(link_chat, self.db, PLATFORM, chat.chat_id, str(interaction.guild_id))
-            refusal = await asyncio.to_thread(self.order_refusal, chat)
         if refusal is not None:
             await interaction.followup.send(refusal, ephemeral=True)
             return
+        dm = await self.dm_of(interaction.user)
+        chat = self.chat_ref(interaction.user, dm)
+        if interaction.guild_id is not None:
+            await asyncio.to_thread(link_chat, self.db, PLATFORM, chat.chat_id, str(interaction.guild_id))
+            refusal = await asyncio.to_thread(self.order_refusal, chat)
+            if refusal is not None:
+                await interaction.followup.send(refusal, ephemeral=True)
+                return
         in_server = interaction.guild_id is not None
         destination = Destination(dm, None if in_server else interaction, followups=not in_server)
         try:
