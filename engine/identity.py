@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.attributes import summarise
 from engine.types import (
     FloatArray,
     IdentityProfile,
@@ -73,6 +74,7 @@ def build_profile(
     centre, members = robust_centre(embeddings, threshold)
     chosen = [s for s, keep in zip(basis, members, strict=True) if keep]
     return IdentityProfile(
+        attributes=summarise([s.attributes for s in chosen]),
         embedding=centre,
         backend=backend,
         threshold=threshold,

@@ -126,7 +126,7 @@ def measure_face(image: ImageArray, face: Face) -> FaceMeasures:
     right_mean = float(right.mean()) if right.size else 0.0
     shadow = abs(left_mean - right_mean) / max(left_mean, right_mean, 1e-6)
     small: ImageArray = cv2.resize(  # type: ignore[assignment]
-        image, (128, max(1, round(128 * image.shape[0] / image.shape[1]))), interpolation=cv2.INTER_AREA
+        image, (128, max(1, round(128 * image.shape[0] / image.shape[1]))), interpolation=cv2.INTER_LINEAR
     )
     whole = _luma(small)
     sx = 128 / image.shape[1]

@@ -9,7 +9,7 @@ dot product for every face backend.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -311,6 +311,7 @@ class PhotoSignature:
     roll: float | None = None
     brightness: float | None = None
     dhash: str | None = None
+    attributes: tuple[Attribute, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -323,6 +324,7 @@ class PhotoSignature:
             "roll": self.roll,
             "brightness": self.brightness,
             "dhash": self.dhash,
+            "attributes": [[a.name, a.value, a.confidence] for a in self.attributes],
         }
 
     @classmethod
@@ -338,6 +340,10 @@ class PhotoSignature:
             roll=data.get("roll"),
             brightness=data.get("brightness"),
             dhash=data.get("dhash"),
+            attributes=tuple(
+                Attribute(str(name), str(value), float(conf))
+                for name, value, conf in data.get("attributes", ())
+            ),
         )
 
 
@@ -356,3 +362,8 @@ class SetAssessment:
     issues: dict[str, tuple[QualityIssue, ...]]
     usable: tuple[str, ...]
     duplicates: tuple[str, ...] = ()
+
+    def applied_to(self, report: QualityReport) -> QualityReport:
+        """`report` with this set's verdict on it: similarity filled in, set issues added."""
+        extra = self.issues.get(report.name, ())
+        return replace(report, issues=report.issues + extra, similarity=self.similarities.get(report.name))

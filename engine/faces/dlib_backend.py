@@ -15,7 +15,7 @@ import cv2
 import dlib
 import numpy as np
 
-from engine.faces.models import dlib_model_dir
+from engine.faces.models import checked_dlib_dir, dlib_model_dir
 from engine.faces.pose import head_pose
 from engine.types import Attribute, Face, FloatArray, ImageArray
 
@@ -39,6 +39,30 @@ def five_points(landmarks_68: FloatArray) -> FloatArray:
     ).astype(np.float32)
 
 
+EMBED_FACE_PX = 200
+"""The descriptor reads a 150 px chip; cutting the face out at about this width first keeps
+its cost flat (dlib otherwise resamples from the whole 12 MP photo: 230 ms instead of 95)."""
+
+
+def _face_patch(image: ImageArray, landmarks_68: FloatArray) -> tuple[ImageArray, FloatArray]:
+    """The face with a wide margin, scaled so the face is at most `EMBED_FACE_PX` wide, and
+    the landmarks in the patch's coordinates."""
+    x0, y0 = landmarks_68.min(axis=0)
+    x1, y1 = landmarks_68.max(axis=0)
+    margin = max(x1 - x0, y1 - y0)
+    height, width = image.shape[:2]
+    left, top = max(0, int(x0 - margin)), max(0, int(y0 - margin))
+    right, bottom = min(width, int(x1 + margin) + 1), min(height, int(y1 + margin) + 1)
+    patch = image[top:bottom, left:right]
+    points = landmarks_68 - np.array([left, top], np.float32)
+    scale = min(1.0, EMBED_FACE_PX / max(float(x1 - x0), 1.0))
+    if scale < 1.0:
+        size = (max(1, round(patch.shape[1] * scale)), max(1, round(patch.shape[0] * scale)))
+        patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
+        points = points * np.float32(scale)
+    return np.ascontiguousarray(patch), points.astype(np.float32)
+
+
 class DlibFaceAnalyzer:
     """`engine.types.FaceAnalyzer` on dlib. Load once per process (about 1 s), reuse."""
 
@@ -47,7 +71,7 @@ class DlibFaceAnalyzer:
     match_threshold = DLIB_MATCH_THRESHOLD
 
     def __init__(self, model_dir: Path | None = None, *, detect_max_side: int = 640) -> None:
-        folder = model_dir if model_dir is not None else dlib_model_dir()
+        folder = checked_dlib_dir(model_dir) if model_dir is not None else dlib_model_dir()
         started = time.perf_counter()
         self._detector = dlib.get_frontal_face_detector()
         self._landmarks_68 = dlib.shape_predictor(str(folder / "shape_predictor_68_face_landmarks.dat"))
@@ -101,12 +125,14 @@ class DlibFaceAnalyzer:
         if face.landmarks_68 is None:
             msg = "DlibFaceAnalyzer.embed needs a face from DlibFaceAnalyzer.detect (68 landmarks)"
             raise ValueError(msg)
-        x0, y0, x1, y1 = (round(v) for v in face.bbox)
+        patch, points = _face_patch(image, face.landmarks_68)
+        x0, y0 = points.min(axis=0)
+        x1, y1 = points.max(axis=0)
         shape = dlib.full_object_detection(
-            dlib.rectangle(x0, y0, x1, y1),
-            [dlib.point(round(float(x)), round(float(y))) for x, y in face.landmarks_68],
+            dlib.rectangle(round(x0), round(y0), round(x1), round(y1)),
+            [dlib.point(round(float(x)), round(float(y))) for x, y in points],
         )
-        vector = np.asarray(self._descriptor.compute_face_descriptor(np.ascontiguousarray(image), shape, 0))
+        vector = np.asarray(self._descriptor.compute_face_descriptor(patch, shape, 0))
         return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
 
     def attributes(self, image: ImageArray, face: Face) -> list[Attribute]:  # noqa: ARG002

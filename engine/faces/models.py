@@ -8,7 +8,6 @@ from pathlib import Path
 from engine.errors import ModelUnavailableError
 
 DLIB_FILES = (
-    "shape_predictor_5_face_landmarks.dat",
     "shape_predictor_68_face_landmarks.dat",
     "dlib_face_recognition_resnet_model_v1.dat",
 )
@@ -27,7 +26,11 @@ def dlib_model_dir() -> Path:
             "The dlib face models are not installed: run `pip install face-recognition-models`.",
             code="model_unavailable",
         )
-    folder = Path(locations[0]) / "models"
+    return checked_dlib_dir(Path(locations[0]) / "models")
+
+
+def checked_dlib_dir(folder: Path) -> Path:
+    """`folder` if it holds every dlib model file, else a `ModelUnavailableError` naming the missing."""
     missing = [name for name in DLIB_FILES if not (folder / name).is_file()]
     if missing:
         raise ModelUnavailableError(

@@ -17,7 +17,7 @@ from engine.types import Face, FaceAnalyzer, FloatArray, ImageArray
 
 SEARCH_ANGLES = (90.0, -90.0, 45.0, -45.0, 180.0)
 """Counter-clockwise turns to try (sideways photos saved without EXIF are the common case)."""
-SEARCH_SIDE = 480
+SEARCH_SIDE = 320
 
 
 def _rotation(image: ImageArray, angle: float) -> tuple[ImageArray, FloatArray]:
