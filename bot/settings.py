@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     )
     instantid_controlnet_id: str = "InstantX/InstantID"
     fast_lora_id: str = "ByteDance/SDXL-Lightning"
+    fast_lora_weight: str = "sdxl_lightning_8step_lora.safetensors"
+    generation_identity: Literal["faceid", "instantid", "none"] = "faceid"
+    generation_scheduler: Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"] = (
+        "dpmpp_2m_karras"
+    )
+    generation_fast: bool = Field(
+        default=False, description="Few-step LoRA (fast_lora_id) instead of 30 steps."
+    )
+    generation_batch_size: int = Field(default=1, ge=1, le=16, description="Candidates per UNet call.")
+    generation_compile: bool = Field(default=False, description="torch.compile the UNet (slow first call).")
+    generation_cpu_offload: bool = Field(default=False, description="Model CPU offload for small GPUs.")
+    generation_vae_tiling: bool = Field(default=False, description="Decode in tiles to save VRAM.")
     upscaler_path: Path | None = Field(default=None, description="Real-ESRGAN .pth for spandrel, if present.")
     generation_backend: Literal["diffusers", "preview"] = "preview"
     device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")

@@ -3,17 +3,29 @@ tiny SDXL-shaped models saved to disk once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from engine.faces import DlibFaceAnalyzer
 from engine.intake import Assessment, Assessor
 from engine.types import Face, FaceCrop
 from tests.engine.tiny_sdxl import TinyModels, make_tokenizer, save_tiny_models
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """The tiny models' matrices are so small that thread hand-offs cost more than the maths,
+    and on a shared 2-core box torch's spinning threads slowed these tests three-fold."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +85,27 @@ def synthetic_crop(name: str, shift: int = 0, size: int = 128) -> FaceCrop:
 @pytest.fixture
 def crops() -> list[FaceCrop]:
     return [synthetic_crop("selfie_01.jpg"), synthetic_crop("selfie_02.jpg", shift=12)]
+
+
+@pytest.fixture(scope="session")
+def engine_resources(dlib_analyzer: DlibFaceAnalyzer) -> Any:
+    """Preview-only engine resources on the session's dlib analyzer (sets of 5+ are ready)."""
+    from engine.pipeline import EngineResources
+    from engine.postprocess import PostProcessor
+    from engine.preview import PreviewBackend
+    from engine.styles import StyleLibrary
+
+    styles = StyleLibrary.builtin()
+    postprocessor = PostProcessor(detect=dlib_analyzer.detect)
+    return EngineResources(
+        analyzer=dlib_analyzer,
+        styles=styles,
+        backends={"preview": PreviewBackend(styles, postprocessor)},
+        postprocessor=postprocessor,
+        assessor=Assessor(dlib_analyzer, max_bytes=25_000_000, max_pixels=50_000_000, min_photos=5),
+    )
+
+
+@pytest.fixture(scope="session")
+def person_a_selfies(person_a_paths: list[Path]) -> list[tuple[str, bytes]]:
+    return [(path.name, path.read_bytes()) for path in person_a_paths]

@@ -26,6 +26,7 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProject
 ID_EMBED_DIM = 512
 """ArcFace's size, what IP-Adapter-FaceID expects."""
 IP_ADAPTER_WEIGHT = "ip-adapter-faceid_tiny.bin"
+FAST_LORA_WEIGHT = "tiny_lightning_lora.safetensors"
 CONTROL_EMBEDDING_CHANNELS = (16, 32)
 """One downsampling step, matching the tiny VAE's factor of 2."""
 
@@ -36,6 +37,7 @@ class TinyModels:
     ip_adapter: Path
     controlnets: dict[str, Path]
     instantid: Path
+    fast_lora: Path
 
 
 def _bytes_to_unicode() -> list[str]:
@@ -147,6 +149,37 @@ def faceid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dic
     return {"image_proj": image_proj, "ip_adapter": ip_adapter}
 
 
+def _randomise_zero_convs(controlnet: Any) -> None:
+    """`from_unet` zero-initialises the hint embedding's last conv and the output convs (a new
+    ControlNet starts as a no-op); random values stand in for trained weights so that the
+    conditioning image visibly reaches the UNet."""
+    zero_convs = [
+        controlnet.controlnet_cond_embedding.conv_out,
+        *controlnet.controlnet_down_blocks,
+        controlnet.controlnet_mid_block,
+    ]
+    for conv in zero_convs:
+        torch.nn.init.normal_(conv.weight, std=0.5)
+
+
+def save_tiny_lora(unet: Any, folder: Path) -> None:
+    """A random LoRA on the UNet's attention projections, saved in diffusers' LoRA format
+    (the layout SDXL-Lightning / Hyper-SD publish), standing in for the few-step LoRA."""
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    copy = UNet2DConditionModel.from_config(unet.config)
+    torch.manual_seed(13)
+    copy.add_adapter(
+        LoraConfig(
+            r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"], init_lora_weights=False
+        )
+    )
+    StableDiffusionXLPipeline.save_lora_weights(
+        folder, unet_lora_layers=get_peft_model_state_dict(copy), weight_name=FAST_LORA_WEIGHT
+    )
+
+
 def save_tiny_models(root: Path) -> TinyModels:
     """Build and save everything the diffusers backend loads, under `root`."""
     pipe: Any = make_pipeline(make_tokenizer(root / "tokenizer-src"))
@@ -158,21 +191,21 @@ def save_tiny_models(root: Path) -> TinyModels:
         controlnet = ControlNetModel.from_unet(
             pipe.unet, conditioning_embedding_out_channels=CONTROL_EMBEDDING_CHANNELS
         )
-        # from_unet zero-initialises the output convs (ControlNet starts as a no-op); random
-        # outputs stand in for trained weights so the conditioning visibly reaches the UNet.
-        for module in [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block]:
-            torch.nn.init.normal_(module.weight, std=0.5)
+        _randomise_zero_convs(controlnet)
         controlnets[kind] = root / f"controlnet-{kind}"
         controlnet.save_pretrained(controlnets[kind])
     torch.manual_seed(12)
     identity_net = ControlNetModel.from_unet(
         pipe.unet, conditioning_embedding_out_channels=CONTROL_EMBEDDING_CHANNELS
     )
-    for module in [*identity_net.controlnet_down_blocks, identity_net.controlnet_mid_block]:
-        torch.nn.init.normal_(module.weight, std=0.5)
+    _randomise_zero_convs(identity_net)
     instantid = root / "instantid"
     identity_net.save_pretrained(instantid / "ControlNetModel")
     ip_adapter = root / "ip-adapter-faceid"
     ip_adapter.mkdir()
     torch.save(faceid_state_dict(pipe.unet), ip_adapter / IP_ADAPTER_WEIGHT)
-    return TinyModels(base=base, ip_adapter=ip_adapter, controlnets=controlnets, instantid=instantid)
+    fast_lora = root / "fast-lora"
+    save_tiny_lora(pipe.unet, fast_lora)
+    return TinyModels(
+        base=base, ip_adapter=ip_adapter, controlnets=controlnets, instantid=instantid, fast_lora=fast_lora
+    )
