@@ -28,48 +28,51 @@ class ProgressSnapshot:
 
 
 class ProgressTracker:
-    """Times each stage and turns (stage, step, total) into overall progress and ETA."""
+    """Times each stage and turns (stage, step, total) events into overall progress and ETA.
+
+    The engine reports a step when it has finished it, so the time since the previous event
+    is charged to the reported stage, and a stage whose step reaches its total is done.
+    """
 
     def __init__(
         self, estimates: Mapping[str, float], *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._estimates = dict(estimates)
         self._clock = clock
+        self._last = clock()
         self._stage: str | None = None
-        self._stage_started = clock()
         self._fraction = 0.0
         self._seconds: dict[str, float] = {}
+        self._done: set[str] = set()
 
     def update(self, event: ProgressEvent) -> ProgressSnapshot:
         now = self._clock()
-        if event.stage != self._stage:
-            if self._stage is not None:
-                self._seconds[self._stage] = self._seconds.get(self._stage, 0.0) + now - self._stage_started
-            self._stage = event.stage
-            self._stage_started = now
+        self._seconds[event.stage] = self._seconds.get(event.stage, 0.0) + now - self._last
+        self._last = now
+        self._stage = event.stage
         self._fraction = event.fraction
+        if event.fraction >= 1.0:
+            self._done.add(event.stage)
         return self.snapshot(now)
 
     def snapshot(self, now: float | None = None) -> ProgressSnapshot:
         now = self._clock() if now is None else now
+        seconds = _rounded(self._seconds)
         stage = self._stage or "starting"
-        seconds = dict(self._seconds)
-        elapsed_here = now - self._stage_started
-        seconds[stage] = seconds.get(stage, 0.0) + elapsed_here
         total = sum(self._estimates.values())
         if total <= 0 or stage not in self._estimates:
-            return ProgressSnapshot(stage, self._fraction, None, _rounded(seconds))
-        done_stages = sum(est for name, est in self._estimates.items() if name in self._seconds)
-        expected_here = self._estimates[stage]
-        if self._fraction > 0:
-            # Trust this run's pace within the stage once it has one.
-            expected_here = max(elapsed_here / self._fraction, 1e-3)
-        remaining_here = expected_here * (1.0 - self._fraction)
-        later = sum(
-            est for name, est in self._estimates.items() if name not in self._seconds and name != stage
-        )
-        progress = (done_stages + self._estimates[stage] * self._fraction) / total
-        return ProgressSnapshot(stage, min(progress, 0.99), remaining_here + later, _rounded(seconds))
+            return ProgressSnapshot(stage, self._fraction, None, seconds)
+        done = sum(est for name, est in self._estimates.items() if name in self._done)
+        remaining = sum(est for name, est in self._estimates.items() if name not in self._done)
+        if stage not in self._done and self._fraction > 0:
+            # Within a stage, trust this run's pace over the history.
+            pace = self._seconds[stage] / self._fraction
+            done += self._estimates[stage] * self._fraction
+            remaining += pace * (1.0 - self._fraction) - self._estimates[stage]
+        else:
+            stage = next((name for name in self._estimates if name not in self._done), stage)
+        eta = max(0.0, remaining - (now - self._last))
+        return ProgressSnapshot(stage, min(done / total, 0.99), eta, seconds)
 
 
 def _rounded(seconds: dict[str, float]) -> dict[str, float]:

@@ -105,6 +105,8 @@ def make_env(tmp_path: Path, redis_url: str, **overrides: str) -> JobEnv:
         "HEADSHOTS_JOB_RETRY_DELAY_S": "0",
         "HEADSHOTS_SHUTDOWN_GRACE_S": "0",
         "HEADSHOTS_LOG_LEVEL": "INFO",
+        # The assessor passes 6 of person_a's 8 photos; an order of those must be accepted.
+        "HEADSHOTS_MIN_SELFIES": "4",
         **overrides,
     }
     fields = {

@@ -103,7 +103,9 @@ def test_cli_submit_runs_on_a_worker_process_and_the_album_is_queued_for_deliver
         assert redis_env.store.exists(result.store_key)
         assert result.store_key.startswith(f"users/{job.user_id}/jobs/{job_id}/")
     album = json.loads(redis_env.store.get_bytes(job.album_key or ""))
-    assert [item["key"] for item in album["items"]] == [r.store_key for r in results]
+    album_prefix = (job.album_key or "").rsplit("/", 1)[0]
+    assert [f"{album_prefix}/{item['file']}" for item in album["items"]] == [r.store_key for r in results]
+    assert album["job_id"] == job_id
     assert len(entries) == 1
     assert entries[0].payload["images"] == [r.store_key for r in results]
     assert saq_status(redis_env, job_id) == Status.COMPLETE
@@ -130,7 +132,7 @@ def test_cli_submit_runs_on_a_worker_process_and_the_album_is_queued_for_deliver
 def test_a_worker_killed_mid_job_loses_nothing_and_the_album_is_made_once(
     redis_env: JobEnv, person_a_paths: list[Path]
 ) -> None:
-    job_id = submit(redis_env, {"count": 8, "keep": 3}, person_a_paths)
+    job_id = submit(redis_env, {"count": 5, "keep": 2}, person_a_paths)
     worker_a = redis_env.start_worker("A")
 
     def generating() -> bool:
@@ -189,7 +191,7 @@ def test_cancel_while_queued_and_while_running_and_a_failing_job_reports_its_err
     assert failed.state == JobState.FAILED
     assert failed.error
     assert failed.attempts == 1
-    assert saq_status(redis_env, failing_id) == Status.FAILED
+    wait_for(lambda: saq_status(redis_env, failing_id) == Status.FAILED, timeout=10, what="SAQ failed")
     assert album_rows(redis_env, failing_id) == ([], [])
 
     # SIGTERM mid-job (grace 0 s in these settings): the job goes back to the queue, not lost.
