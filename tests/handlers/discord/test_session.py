@@ -8,7 +8,7 @@ from pathlib import Path
 from conversations.callbacks import Action
 from handlers.discord.components import action_of
 from storage.models import ChatSettings, Job, JobState
-from tests.emulators.discord import Message
+from tests.emulators.discord import ChannelOption, Message
 from tests.handlers.discord.conftest import DiscordWorld
 
 
@@ -25,6 +25,15 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
     alice = world.member("alice")
     assert {c["name"] for c in emu.commands} == {"headshot"}
 
+    public = await emu.slash(
+        admin,
+        world.general,
+        "headshot",
+        "public",
+        {"allowed": True, "channel": ChannelOption(world.showcase)},
+        group="settings",
+    )
+    assert f"yes, in <#{world.showcase}>" in (await world.answer(public, "public posts allowed")).text()
     saved = await emu.slash(
         admin, world.general, "headshot", "styles", {"names": "all", "avatar_first": True}, group="settings"
     )
@@ -85,6 +94,19 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
     )
     actions = {action_of(c) for c in after[-1].custom_ids()}
     assert {Action.MORE_LIKE, Action.ANOTHER_STYLE, Action.FULL_RESOLUTION} <= actions
+    assert not emu.bot_messages(world.showcase), "nothing is posted publicly unless the member asks"
+
+    shared = await emu.press(alice, after[-1], button(after[-1], Action.SHARE_AVATAR))
+    assert "Posted your #1" in (await world.answer(shared, "the share confirmation")).text()
+    [post] = emu.bot_messages(world.showcase)
+    assert post.files
+    assert f"<@{alice.id}>" in post.text()
+
+    quota = await emu.slash(admin, world.general, "headshot", "quota", {"per_day": 1}, group="settings")
+    await world.answer(quota, "quota saved")
+    again = await emu.slash(alice, world.general, "headshot", "start")
+    assert "today's 1 order" in (await world.answer(again, "the quota refusal")).text()
+
     with world.db.session() as session:
         job = session.query(Job).one()
         assert job.state == JobState.DONE
