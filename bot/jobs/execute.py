@@ -19,6 +19,7 @@ from engine.album import album_manifest, item_record
 from engine.errors import ModelUnavailableError
 from engine.pipeline import EngineResources, PipelineRequest, load_engine_resources, run_pipeline
 from engine.progress import CancelToken, ProgressCallback
+from engine.styles import validate_custom_style
 from engine.types import Album
 from storage.jobs import StoredAlbum, StoredResult
 from storage.models import Job
@@ -74,6 +75,11 @@ def run_order(
         loaded = ", ".join(sorted(ctx.engine.backends))
         msg = f"This service cannot make {job.backend} headshots right now (it runs: {loaded})."
         raise ModelUnavailableError(msg)
+    engine = ctx.engine
+    custom = job.params.get("custom_style")
+    if custom:
+        # A team's own template travels with the job, validated by the engine's own rules.
+        engine = engine.with_styles([validate_custom_style(custom, reserved=engine.styles.names())])
     selfies = [(key.rsplit("/", 1)[-1], ctx.store.get_bytes(key)) for key in job.params["photo_keys"]]
     request = PipelineRequest(
         selfies=selfies,
@@ -84,7 +90,7 @@ def run_order(
         backend=job.backend,
         stats={"job_id": job.id, "attempt": job.attempts},
     )
-    album = run_pipeline(request, ctx.engine, progress=progress, cancel=cancel)
+    album = run_pipeline(request, engine, progress=progress, cancel=cancel)
     return _store_album(ctx, job, album)
 
 
