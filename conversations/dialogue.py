@@ -31,6 +31,7 @@ from conversations.events import (
     TextReceived,
     UnsupportedInput,
 )
+from conversations.gate import EngineGate
 from conversations.keyboards import ButtonMaker, choose_style_button, delete_buttons
 from conversations.orders import progress_text
 from conversations.replies import Notice, Reply, Text
@@ -59,8 +60,8 @@ class Services:
     """What the conversation works with; built once by `headshots serve` (or a test).
 
     `engine` must not be shared with a worker running in the same process: face models
-    (dlib's detector) are not thread-safe, so the conversation uses them one call at a time
-    under `engine_lock`, and a worker needs its own copy.
+    (dlib's detector) are not thread-safe, so the conversation shares them between verdicts
+    and previews through `engine_gate`, and a worker needs its own copy.
     """
 
     settings: Settings
@@ -68,7 +69,7 @@ class Services:
     store: PhotoStore
     engine: EngineResources
     jobs: JobQueue
-    engine_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    engine_gate: EngineGate = field(default_factory=EngineGate)
 
 
 class Conversation:
@@ -134,9 +135,9 @@ class Conversation:
                 self.db,
                 self.services.store,
                 self.services.engine.assessor,
-                self.services.engine_lock,
                 row,
                 uploads,
+                engine_gate=self.services.engine_gate,
                 max_photos=self.settings.max_selfies,
             )
             verdict = result.verdict.verdict
@@ -164,7 +165,7 @@ class Conversation:
     def _unsupported(self, event: UnsupportedInput) -> Reply:
         if event.kind == "too_large":
             size_mb = round((event.size or 0) / MB)
-            limit_mb = round(self.settings.max_upload_bytes / MB)
+            limit_mb = round((event.limit or self.settings.max_upload_bytes) / MB)
             return Text(msg.TOO_LARGE.format(mb=size_mb, limit=limit_mb))
         return Text(msg.UNSUPPORTED.get(event.kind, msg.UNSUPPORTED["other"]))
 

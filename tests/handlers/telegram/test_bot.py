@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
 from storage.models import Job, OutboxEntry, Photo, Result, SelfieSession
-from tests.emulators.telegram import EmulatedUser
 from tests.handlers.telegram.conftest import Harness
 from tests.handlers.telegram.helpers import answers, reply_to, style_button, texts_to
 
 
-def _rows(harness: Harness, model: type) -> list:
+def _rows(harness: Harness, model: type) -> list[Any]:
     with harness.db.session() as session:
         return list(session.exec(select(model)))
 
@@ -57,15 +57,15 @@ async def test_album_of_selfies_to_delivered_headshots(
     progress = await reply_to(emu, user, "Position in the queue")
     progress_id = progress.result["message_id"]
 
-    headline = await reply_to(emu, user, "headshots are ready", timeout=120)
+    headline = await reply_to(emu, user, "headshots are ready", wait_s=120)
     after_album = emu.calls.index(headline)
-    media = [
-        c
-        for c in emu.calls[after_album:]
-        if c.chat_id == str(user.id) and c.method in {"sendMediaGroup", "sendPhoto"}
-    ]
-    assert media, "the results were posted"
     buttons = await reply_to(emu, user, "Want more?", after=after_album)
+    posted = emu.calls[after_album : emu.calls.index(buttons)]
+    groups = [c for c in posted if c.method == "sendMediaGroup"]
+    assert groups, "the results went out as a media group"
+    assert all(2 <= len(c.params["media"]) <= 10 for c in groups)
+    assert all(len(c.files) == len(c.params["media"]) for c in groups), "every image uploaded"
+    assert any("at a glance" in c.text for c in posted if c.method == "sendPhoto"), "contact sheet"
     labels = [b["text"] for b in buttons.buttons()]
     assert "More like #1" in labels
     assert "Another style" in labels
@@ -183,4 +183,3 @@ async def test_a_forged_button_cannot_reach_another_users_session(
     assert answers(emu, mark) == ["That button isn't yours."]
     assert not [t for t in texts_to(emu, owner, mark) if "Pick a style" in t]
     assert _rows(bot_harness, SelfieSession)[0].state == "collecting"
-    _ = EmulatedUser
