@@ -13,7 +13,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
@@ -31,6 +31,7 @@ from conversations.events import (
     TextReceived,
     UnsupportedInput,
 )
+from conversations.gate import EngineGate
 from conversations.keyboards import ButtonMaker, choose_style_button, delete_buttons
 from conversations.orders import progress_text
 from conversations.replies import Notice, Reply, Text
@@ -56,13 +57,19 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Services:
-    """What the conversation works with; built once by `headshots serve` (or a test)."""
+    """What the conversation works with; built once by `headshots serve` (or a test).
+
+    `engine` must not be shared with a worker running in the same process: face models
+    (dlib's detector) are not thread-safe, so the conversation shares them between verdicts
+    and previews through `engine_gate`, and a worker needs its own copy.
+    """
 
     settings: Settings
     db: Database
     store: PhotoStore
     engine: EngineResources
     jobs: JobQueue
+    engine_gate: EngineGate = field(default_factory=EngineGate)
 
 
 class Conversation:
@@ -130,6 +137,7 @@ class Conversation:
                 self.services.engine.assessor,
                 row,
                 uploads,
+                engine_gate=self.services.engine_gate,
                 max_photos=self.settings.max_selfies,
             )
             verdict = result.verdict.verdict

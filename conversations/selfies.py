@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from conversations import messages as msg
 from conversations.events import PhotoReceived
+from conversations.gate import EngineGate
 from conversations.sessions import add_photos, save_photos, session_photos, session_prefix
 from engine.intake import Assessment, Assessor
 from engine.types import PhotoSignature, SetAssessment
@@ -92,18 +93,27 @@ async def take_photos(
     session: SelfieSession,
     uploads: Sequence[PhotoReceived],
     *,
+    engine_gate: EngineGate,
     max_photos: int,
 ) -> IntakeResult:
-    """Judge and keep `uploads` (up to the session's room), then re-judge the whole set."""
+    """Judge and keep `uploads` (up to the session's room), then re-judge the whole set.
+
+    Photos are judged in parallel threads (the assessor serialises its model calls, the
+    decoding overlaps) while no preview holds the models (`engine_gate`).
+    """
     assert session.id is not None
     existing = await asyncio.to_thread(session_photos, db, session.id)
     room = max(0, max_photos - len(existing))
     accepted, refused = list(uploads[:room]), len(uploads) - min(room, len(uploads))
     start = len(existing) + 1
     names = [photo_name(start + i) for i in range(len(accepted))]
-    assessments = await asyncio.gather(
-        *(asyncio.to_thread(assessor.assess, up.data, name) for up, name in zip(accepted, names, strict=True))
-    )
+    async with engine_gate.shared():
+        assessments = await asyncio.gather(
+            *(
+                asyncio.to_thread(assessor.assess, up.data, name)
+                for up, name in zip(accepted, names, strict=True)
+            )
+        )
     prefix = session_prefix(session.user_id, session.id)
     keys = await asyncio.gather(
         *(asyncio.to_thread(_store, store, prefix, n, a) for n, a in zip(names, assessments, strict=True))
