@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import io
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,7 +26,7 @@ from bot.settings import Settings
 from conversations import messages as msg
 from conversations import server_messages as server_msg
 from conversations.callbacks import Action, CallbackError
-from conversations.events import ButtonPressed, ChatRef, Command, Event, TextReceived
+from conversations.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
 from conversations.replies import Keyboard, Reply, Text
 from conversations.server_keyboards import for_server
 from conversations.server_settings import link_chat, load_server_settings, quota_refusal, server_of_chat
@@ -118,11 +119,20 @@ class HeadshotBot(commands.Bot):
 
         return transform
 
-    async def answer(self, chat: ChatRef, events: list[Event], destination: Destination) -> None:
-        """Run `events` through the conversation and draw the replies (several texts as one)."""
+    async def answer(
+        self,
+        chat: ChatRef,
+        events: Sequence[Event],
+        destination: Destination,
+        photos: Sequence[PhotoReceived] = (),
+    ) -> None:
+        """Run `events` (then `photos`, together) through the conversation and draw the
+        replies, consecutive texts as one message: one answer per Discord message."""
         replies: list[Reply] = []
         for event in events:
             replies.extend([r async for r in self.conversation.handle(chat, event)])
+        if photos:
+            replies.extend([r async for r in self.conversation.photos(chat, photos)])
         await render(
             merge_texts(replies),
             destination,
@@ -192,17 +202,7 @@ class HeadshotBot(commands.Bot):
         photos, refused = await attachment_events(
             message.attachments, album_id=str(message.id), max_bytes=self.settings.max_upload_bytes
         )
-        replies: list[Reply] = []
-        for event in refused:
-            replies.extend([r async for r in self.conversation.handle(chat, event)])
-        if photos:
-            replies.extend([r async for r in self.conversation.photos(chat, photos)])
-        await render(
-            merge_texts(replies),
-            destination,
-            progress_sent=self.progress_reporter(chat),
-            transform=self.keyboard_transform(),
-        )
+        await self.answer(chat, refused, destination, photos)
 
     # -- components ----------------------------------------------------------------------
 
