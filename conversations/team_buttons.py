@@ -8,6 +8,8 @@ forged card button still fails, while anyone in the chat can press a real one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from conversations.callbacks import Action, Callback, CallbackError, CallbackSigner
 from conversations.replies import Button
 
@@ -30,20 +32,18 @@ def is_team_data(data: str) -> bool:
     return data.startswith(PREFIX + "1.")
 
 
-def team_button(
-    signer: CallbackSigner,
-    platform: str,
-    owner: str,
-    label: str,
-    action: Action,
-    team_id: int,
-    arg: str = "",
-    *,
-    deep_link: str = "",
-) -> Button:
-    """A button for `owner` (a platform user id, or `ANYONE` for the card)."""
-    data = PREFIX + signer.sign(platform, owner, Callback(action, team_id, arg))
-    return Button(label, data, deep_link)
+@dataclass(frozen=True)
+class TeamButtonMaker:
+    """Signs team buttons for `owner` (a platform user id, or `ANYONE` for the card)."""
+
+    signer: CallbackSigner
+    platform: str
+    owner: str
+    team_id: int
+
+    def __call__(self, label: str, action: Action, arg: str = "", *, deep_link: str = "") -> Button:
+        data = PREFIX + self.signer.sign(self.platform, self.owner, Callback(action, self.team_id, arg))
+        return Button(label, data, deep_link)
 
 
 def verify_team_data(signer: CallbackSigner, platform: str, user_id: str, data: str) -> tuple[Callback, bool]:

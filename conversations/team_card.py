@@ -13,7 +13,7 @@ from datetime import datetime
 from conversations import team_messages as tmsg
 from conversations.callbacks import Action, CallbackSigner
 from conversations.replies import Keyboard
-from conversations.team_buttons import ANYONE, team_button
+from conversations.team_buttons import ANYONE, TeamButtonMaker
 from storage.models import JobState, Team
 from storage.teams import MemberProgress
 
@@ -77,9 +77,6 @@ def card_text(team: Team, organiser: str, members: Sequence[MemberProgress], sty
 def card_buttons(signer: CallbackSigner, team: Team) -> Keyboard:
     """Join (a deep link where the platform has them), export and cancel (checked on press)."""
     assert team.id is not None
-    join = team_button(
-        signer, team.platform, ANYONE, tmsg.JOIN, Action.TEAM_JOIN, team.id, deep_link=f"team_{team.code}"
-    )
-    export = team_button(signer, team.platform, ANYONE, tmsg.EXPORT, Action.TEAM_EXPORT, team.id)
-    cancel = team_button(signer, team.platform, ANYONE, tmsg.CANCEL_TEAM, Action.TEAM_CANCEL, team.id)
-    return ((join,), (export, cancel))
+    make = TeamButtonMaker(signer, team.platform, ANYONE, team.id)
+    join = make(tmsg.JOIN, Action.TEAM_JOIN, deep_link=f"team_{team.code}")
+    return ((join,), (make(tmsg.EXPORT, Action.TEAM_EXPORT), make(tmsg.CANCEL_TEAM, Action.TEAM_CANCEL)))

@@ -92,7 +92,9 @@ def csv_text(rows: Sequence[ExportRow]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for row in rows:
-        writer.writerow((row.name, row.file, row.status, "" if row.identity is None else f"{row.identity:.3f}"))
+        writer.writerow(
+            (row.name, row.file, row.status, "" if row.identity is None else f"{row.identity:.3f}")
+        )
     return buffer.getvalue().encode()
 
 

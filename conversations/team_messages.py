@@ -30,7 +30,9 @@ CARD_MEMBER: Final = "{icon} {name}: {status}"
 CARD_TOTALS: Final = "Done {done} of {count} · generating {generating} · ready {ready}"
 CARD_TO_ACT: Final = "Still to act: {names}"
 CARD_ALL_DONE: Final = "Everyone is done. The organiser can export the set."
-CARD_JOIN: Final = "Join with the button below and send your selfies to me privately. No photos are shown here."
+CARD_JOIN: Final = (
+    "Join with the button below and send your selfies to me privately. No photos are shown here."
+)
 CARD_CANCELLED: Final = "Team order {name} was cancelled; everyone's photos and results are deleted."
 JOIN: Final = "Join"
 EXPORT: Final = "Export (organiser)"
@@ -54,7 +56,7 @@ WELCOME_MEMBER: Final = (
 )
 ALREADY_MEMBER: Final = "You are already in {team}. Send your selfies here, or /team leave to leave."
 MAKE_TEAM_HEADSHOTS: Final = "Make my team headshots"
-TEAM_READY: Final = "That is enough. Tap the button to make your {team} headshots."
+TEAM_READY: Final = "That is enough. Tap the button to make your headshots in the team's look."
 TEAM_ORDER_SUMMARY: Final = "Making {keep} headshots in the team's {style} look."
 TEAM_ALBUM_READY: Final = "Your {team} headshots are ready: {count} in the team look, best first."
 PICK_PROMPT: Final = "Tap your favourite; it goes to the organiser."
@@ -75,7 +77,9 @@ EXPORT_CAPTION: Final = "{team}: {files} finished members, 2048 px each."
 EXPORT_CSV_CAPTION: Final = "{team}: name, file, status, identity score."
 EXPORT_EMPTY: Final = "Nobody in {team} has finished yet; nothing to export."
 CANCELLED_TEAM: Final = "The team order {team} is cancelled; everyone's photos and results are deleted."
-TEAM_CANCELLED_MEMBER: Final = "The team order {team} was cancelled; your team photos and results are deleted."
+TEAM_CANCELLED_MEMBER: Final = (
+    "The team order {team} was cancelled; your team photos and results are deleted."
+)
 REMINDER: Final = "Reminder: the team order {team} closes {when}. {todo}"
 REMINDER_TODO: Final = {
     "joined": "Send me your selfies here.",
@@ -85,4 +89,6 @@ REMINDER_TODO: Final = {
     "redo": "The organiser asked for a new try.",
     "failed": "Tap 'Make my team headshots' to try again.",
 }
-SELFIES_PRIVATELY: Final = "Please send selfies to me in a private chat, not here: the group should not see them."
+SELFIES_PRIVATELY: Final = (
+    "Please send selfies to me in a private chat, not here: the group should not see them."
+)

@@ -101,7 +101,9 @@ def team_template_spec(base: StyleTemplate, request: TeamRequest, code: str) -> 
     pinned = {
         "attire": request.attire,
         "framing": request.framing,
-        "background": f"a plain seamless studio backdrop in the colour {request.backdrop}" if request.backdrop else "",
+        "background": f"a plain seamless studio backdrop in the colour {request.backdrop}"
+        if request.backdrop
+        else "",
     }
     for slot, value in pinned.items():
         if value:

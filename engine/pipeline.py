@@ -67,7 +67,9 @@ class EngineResources:
         loaded models, a style library that knows the extra looks."""
         styles = self.styles.with_custom(templates)
         backends = {
-            name: PreviewBackend(styles, self.postprocessor) if isinstance(backend, PreviewBackend) else backend
+            name: PreviewBackend(styles, self.postprocessor)
+            if isinstance(backend, PreviewBackend)
+            else backend
             for name, backend in self.backends.items()
         }
         return dataclasses.replace(self, styles=styles, backends=backends)

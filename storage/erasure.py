@@ -81,7 +81,9 @@ def delete_team_member_data(db: Database, store: PhotoStore, team_id: int, user_
     with db.session() as session:
         session_ids = list(
             session.exec(
-                select(SelfieSession.id).where(SelfieSession.team_id == team_id, SelfieSession.user_id == user_id)
+                select(SelfieSession.id).where(
+                    SelfieSession.team_id == team_id, SelfieSession.user_id == user_id
+                )
             )
         )
         job_ids = list(session.exec(select(Job.id).where(Job.team_id == team_id, Job.user_id == user_id)))

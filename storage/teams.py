@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from storage.database import Database
+from storage.jobs import ACTIVE_STATES
 from storage.models import Job, Photo, Result, SelfieSession, Team, TeamMember
 
 OPEN = "open"
@@ -42,10 +43,11 @@ def create_team(
     photos_per_member: int,
     deadline: datetime | None,
     params: dict[str, Any],
+    code: str | None = None,
 ) -> Team:
     with db.session() as session:
         team = Team(
-            code=new_code(),
+            code=code or new_code(),
             name=name[:64],
             platform=platform,
             chat_id=chat_id,
@@ -211,3 +213,29 @@ def teams_of_user(db: Database, user_id: int) -> list[Team]:
                 .order_by(col(Team.id).desc())
             )
         )
+
+
+def teams_organised_by(db: Database, user_id: int) -> list[Team]:
+    """Open teams the user organises, newest first (what `/team export` means in private)."""
+    with db.session() as session:
+        return list(
+            session.exec(
+                select(Team)
+                .where(Team.organiser_id == user_id, Team.state == OPEN)
+                .order_by(col(Team.id).desc())
+            )
+        )
+
+
+def get_member(db: Database, member_id: int) -> TeamMember | None:
+    with db.session() as session:
+        return session.get(TeamMember, member_id)
+
+
+def active_team_jobs(db: Database, team_id: int, user_id: int | None = None) -> list[str]:
+    """Ids of the team's queued or running jobs (of one member when `user_id` is given)."""
+    query = select(Job.id).where(Job.team_id == team_id, col(Job.state).in_(ACTIVE_STATES))
+    if user_id is not None:
+        query = query.where(Job.user_id == user_id)
+    with db.session() as session:
+        return list(session.exec(query))
