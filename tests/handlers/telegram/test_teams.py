@@ -62,7 +62,7 @@ async def group_text(user: EmulatedUser, text: str) -> int:
     emulator = user.emulator
     fields: dict[str, Any] = {"text": text}
     if text.startswith("/"):
-        fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}]
     message = {
         "message_id": emulator.next_message_id(),
         "date": int(time.time()),
@@ -76,7 +76,9 @@ async def group_text(user: EmulatedUser, text: str) -> int:
 async def card_shows(emu: TelegramEmulator, *parts: str, after: int = 0) -> ApiCall:
     """The card (in the group) edited to contain every one of `parts`."""
     return await emu.wait_for(
-        lambda c: c.method == "editMessageText" and c.chat_id == str(GROUP) and all(p in c.text for p in parts),
+        lambda c: (
+            c.method == "editMessageText" and c.chat_id == str(GROUP) and all(p in c.text for p in parts)
+        ),
         after=after,
         wait_s=90,
     )
@@ -87,9 +89,9 @@ def _rows(harness: Harness, model: type) -> list[Any]:
         return list(session.exec(select(model)))
 
 
-async def eventually(probe: Callable[[], Any], timeout: float = 10.0) -> Any:
+async def eventually(probe: Callable[[], Any], wait_s: float = 10.0) -> Any:
     """`probe()`'s first truthy value, polling (the bot records what it sent just after)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait_s
     while not (value := probe()):
         assert time.monotonic() < deadline, "condition not reached in time"
         await asyncio.sleep(0.05)
@@ -168,7 +170,9 @@ async def test_team_order_from_card_to_export_and_cancel(team_harness: Harness, 
     mark = len(emu.calls)
     await order_and_pick(emu, ada, ready_ada, rank=1)
     await order_and_pick(emu, obi, ready_obi, rank=2)
-    await card_shows(emu, "Ada: done, favourite picked", "Obi: done, favourite picked", "Done 2 of 3", after=mark)
+    await card_shows(
+        emu, "Ada: done, favourite picked", "Obi: done, favourite picked", "Done 2 of 3", after=mark
+    )
     jobs = _rows(team_harness, Job)
     assert {j.seed for j in jobs} == {team.params["seed"]}, "one seed policy for the whole team"
     assert {j.style for j in jobs} == {team.style}
@@ -210,7 +214,9 @@ async def test_team_order_from_card_to_export_and_cancel(team_harness: Harness, 
         assert max(Image.open(io.BytesIO(archive.read(name))).size) == 2048
     rows = list(csv.DictReader(io.StringIO(table.files["document"].decode())))
     results = {r.id: r for r in _rows(team_harness, Result)}
-    picks = {m.display_name: results[m.pick_result_id] for m in _rows(team_harness, TeamMember) if m.pick_result_id}
+    picks = {
+        m.display_name: results[m.pick_result_id] for m in _rows(team_harness, TeamMember) if m.pick_result_id
+    }
     assert [(r["name"], r["file"], r["status"]) for r in rows] == [
         ("Ada", "Acme_Design-Ada.jpg", "picked"),
         ("Obi", "Acme_Design-Obi.jpg", "picked"),
