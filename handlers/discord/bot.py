@@ -35,6 +35,7 @@ from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
 from handlers.discord.components import ConversationButton, StylePicker, action_of, session_of
 from handlers.discord.render import Destination, render
+from handlers.discord.teams import TeamButton, team_group
 from storage.database import Database
 from storage.photos import PhotoStore
 
@@ -82,8 +83,9 @@ class HeadshotBot(commands.Bot):
             # A non-default API also serves its own gateway; discord.py would dial Discord's.
             _shards, url, _limits = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
-        self.add_dynamic_items(ConversationButton, StylePicker)
+        self.add_dynamic_items(ConversationButton, StylePicker, TeamButton)
         self.tree.add_command(headshot_group(self))
+        self.tree.add_command(team_group(self))
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
         await self.tree.sync()
         self._delivery = asyncio.create_task(self._deliver_forever(), name="discord-delivery")

@@ -17,6 +17,7 @@ import discord
 
 from conversations.callbacks import Action
 from conversations.replies import Button, Keyboard
+from conversations.team_buttons import is_team_data
 
 if TYPE_CHECKING:
     from discord.ui.item import Item
@@ -126,6 +127,15 @@ def keyboard_view(keyboard: Keyboard) -> discord.ui.View | None:
         row_index = 1
     for buttons in rows[: MAX_ROWS - row_index]:
         for button in buttons:
-            view.add_item(ConversationButton(button.data, button.label, row=row_index))
+            view.add_item(_button_item(button, row_index))
         row_index += 1
     return view
+
+
+def _button_item(button: Button, row: int) -> discord.ui.Item[Any]:
+    """Team order buttons (`t1.…`) have their own persistent class (`handlers.discord.teams`)."""
+    if is_team_data(button.data):
+        from handlers.discord.teams import TeamButton  # teams imports render, which imports us
+
+        return TeamButton(button.data, button.label, row=row)
+    return ConversationButton(button.data, button.label, row=row)
