@@ -17,7 +17,7 @@ from tests.handlers.discord.conftest import DiscordWorld
 def team_button(message: Message, action: Action) -> str:
     found = [b["custom_id"] for b in message.buttons() if b["custom_id"].startswith(f"t1.{action.value}.")]
     assert found, f"no {action.name} button on {message.text()!r}"
-    return found[0]
+    return str(found[0])
 
 
 async def test_team_order_in_a_channel(world: DiscordWorld, person_a_paths: list[Path]) -> None:
