@@ -11,7 +11,6 @@ Server (Discord's "chat admin").
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,11 +19,10 @@ from discord import app_commands
 from conversations import server_messages as server_msg
 from conversations.callbacks import Action
 from conversations.events import ButtonPressed, ChatRef, Command
+from handlers.discord.components import ConversationButton
 from handlers.discord.render import Destination
 
 if TYPE_CHECKING:
-    from discord.ui.item import Item
-
     from handlers.discord.bot import HeadshotBot
 
 TEAM_PATTERN = r"t1\.[a-z]{2}\.[0-9]+\.[^.]*\.[A-Za-z0-9_-]+"
@@ -36,23 +34,11 @@ def is_admin(interaction: discord.Interaction[Any]) -> bool:
     return bool(permissions.manage_guild or permissions.administrator)
 
 
-class TeamButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=f"(?P<data>{TEAM_PATTERN})"):
+class TeamButton(ConversationButton, template=f"(?P<data>{TEAM_PATTERN})"):
     """A team order button; anyone may press it, the conversation decides what is allowed."""
 
-    def __init__(self, data: str, label: str = "…", row: int | None = None) -> None:
-        style = (
-            discord.ButtonStyle.primary
-            if data.split(".")[1] == Action.TEAM_JOIN
-            else discord.ButtonStyle.secondary
-        )
-        super().__init__(discord.ui.Button(label=label[:80], custom_id=data, style=style), row=row)
-        self.data = data
-
-    @classmethod
-    async def from_custom_id(
-        cls, _interaction: discord.Interaction[Any], item: Item[Any], match: re.Match[str], /
-    ) -> TeamButton:
-        return cls(match["data"], getattr(item, "label", None) or "…")
+    async def interaction_check(self, _interaction: discord.Interaction[Any], /) -> bool:
+        return True
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         client: Any = interaction.client
