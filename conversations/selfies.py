@@ -107,13 +107,12 @@ async def take_photos(
     accepted, refused = list(uploads[:room]), len(uploads) - min(room, len(uploads))
     start = len(existing) + 1
     names = [photo_name(start + i) for i in range(len(accepted))]
-    async with engine_gate.shared():
-        assessments = await asyncio.gather(
-            *(
-                asyncio.to_thread(assessor.assess, up.data, name)
-                for up, name in zip(accepted, names, strict=True)
-            )
+    assessments = await asyncio.gather(
+        *(
+            engine_gate.run_shared(assessor.assess, up.data, name)
+            for up, name in zip(accepted, names, strict=True)
         )
+    )
     prefix = session_prefix(session.user_id, session.id)
     keys = await asyncio.gather(
         *(asyncio.to_thread(_store, store, prefix, n, a) for n, a in zip(names, assessments, strict=True))

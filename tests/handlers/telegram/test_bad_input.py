@@ -67,3 +67,39 @@ async def test_an_uncompressed_image_document_counts_as_a_selfie(
         (photo,) = session.exec(select(Photo))
     stored = bot_harness.store.get_bytes(photo.store_key)
     assert b"Exif" not in stored[:4096], "stored without EXIF"
+
+
+async def test_an_internal_failure_is_logged_and_answered_by_the_error_handler(
+    bot_harness: Harness, person_a_paths: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    # The photo store cannot create its folders: a file sits where `users/` should be.
+    root = bot_harness.settings.effective_photo_dir
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "users").write_bytes(b"")
+    emu = bot_harness.emulator
+    user = emu.user(2004)
+    await user.send_photo(person_a_paths[0].read_bytes())
+    await reply_to(emu, user, "something went wrong on my side")
+    assert any("error handling update" in r.getMessage() for r in caplog.records)
+
+
+async def test_commands_help_styles_status_and_new(bot_harness: Harness, person_a_paths: list[Path]) -> None:
+    emu = bot_harness.emulator
+    user = emu.user(2005)
+    await user.send_text("/status")
+    await reply_to(emu, user, "No session yet")
+    await user.send_text("/help")
+    await reply_to(emu, user, "/delete")
+    await user.send_text("/styles")
+    styles = await reply_to(emu, user, "Styles you can choose:")
+    assert styles.text.count("•") == len(bot_harness.engine.styles)
+    await user.send_photo(person_a_paths[0].read_bytes())
+    await reply_to(emu, user, "1 of 6 good photos")
+    await user.send_text("/status")
+    await reply_to(emu, user, "1 of 6 good photos. Send 5 more.")
+    await user.send_text("/new")
+    await reply_to(emu, user, "Fresh start")
+    with bot_harness.db.session() as session:
+        assert list(session.exec(select(Photo))) == []
+    await user.send_text("/status")
+    await reply_to(emu, user, "0 of 6 good photos")

@@ -90,6 +90,10 @@ async def test_album_of_selfies_to_delivered_headshots(
     assert sum(1 for c in emu.calls[mark:] if c.method == "sendDocument") >= 1
     assert len(results) >= 1
 
+    # "Another style" keeps the photos and opens the picker again.
+    await user.press(buttons, buttons.button("another style")["callback_data"])
+    await reply_to(emu, user, "Pick a style", after=mark)
+
     # /delete asks first; the button erases every row and file of the user.
     await user.send_text("/delete")
     ask = await reply_to(emu, user, "Delete everything?")
