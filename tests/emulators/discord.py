@@ -170,6 +170,8 @@ class DiscordEmulator:
         self._seq = 0
         self.connected = asyncio.Event()
         self.identified_count = 0
+        self.ack_window_s = 3.0
+        self.late_acks: list[int] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -436,7 +438,12 @@ class DiscordEmulator:
             payload["context"] = 1
         if message is not None:
             payload["message"] = message.payload()
-        self.interactions[interaction_id] = {"payload": payload, "member": member, "responses": []}
+        self.interactions[interaction_id] = {
+            "payload": payload,
+            "member": member,
+            "responses": [],
+            "created": asyncio.get_running_loop().time(),
+        }
         self._tokens[token] = interaction_id
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction_id
@@ -559,6 +566,17 @@ class DiscordEmulator:
         path = "/" + request.match_info["tail"]
         call = Call(request.method, path, dict(request.query), body, files)
         self.calls.append(call)
+        problem = invalid_message(body if isinstance(body, dict) else None, files)
+        if problem is None and isinstance(body, dict) and isinstance(body.get("data"), dict):
+            problem = invalid_message(body["data"], files)  # an interaction callback's message
+        if problem is not None:
+            call.status = 400
+            log.warning("emulator: refused %s %s: %s", request.method, path, problem)
+            return web.Response(
+                body=json.dumps(_error(50035, f"Invalid Form Body: {problem}")).encode(),
+                status=400,
+                headers={"Content-Type": "application/json"},
+            )
         status, payload = self._route(call)
         call.status = status
         if status == 204:
@@ -709,6 +727,9 @@ class DiscordEmulator:
             return 404, _error(10062, "Unknown interaction")
         if record["responses"]:
             return 400, _error(40060, "Interaction has already been acknowledged.")
+        if asyncio.get_running_loop().time() - record["created"] > self.ack_window_s:
+            self.late_acks.append(interaction_id)
+            return 404, _error(10062, "Unknown interaction")  # Discord's answer after 3 s
         kind = int(call.body["type"])
         data = call.body.get("data") or {}
         record["responses"].append({"type": kind, "data": data})
@@ -769,6 +790,32 @@ class DiscordEmulator:
             return 404, _error(10008, "Unknown Message")
         self._apply_edit(message, call)
         return 200, message.payload()
+
+
+def invalid_message(body: dict[str, Any] | None, files: dict[str, bytes]) -> str | None:
+    """What Discord would refuse in a message payload (50035 Invalid Form Body), or None."""
+    body = body or {}
+    if len(body.get("content") or "") > 2000:
+        return "content: must be 2000 or fewer in length"
+    if len(files) > 10:
+        return "files: must be 10 or fewer"
+    rows = body.get("components") or []
+    if len(rows) > 5:
+        return "components: must be 5 or fewer rows"
+    for row in rows:
+        items = row.get("components", [])
+        if not 1 <= len(items) <= 5:
+            return "components: a row holds 1 to 5 components"
+        if any(i.get("type") == 3 for i in items) and len(items) != 1:
+            return "components: a select menu fills its row"
+        for item in items:
+            if len(item.get("custom_id", "")) > 100:
+                return "custom_id: must be 100 or fewer in length"
+            if item.get("type") == 2 and len(item.get("label", "")) > 80:
+                return "label: must be 80 or fewer in length"
+            if item.get("type") == 3 and not 1 <= len(item.get("options", [])) <= 25:
+                return "options: a select menu has 1 to 25 options"
+    return None
 
 
 def _option_type(value: object) -> int:
