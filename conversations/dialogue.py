@@ -165,7 +165,7 @@ class Conversation:
     def _unsupported(self, event: UnsupportedInput) -> Reply:
         if event.kind == "too_large":
             size_mb = round((event.size or 0) / MB)
-            limit_mb = round(self.settings.max_upload_bytes / MB)
+            limit_mb = round((event.limit or self.settings.max_upload_bytes) / MB)
             return Text(msg.TOO_LARGE.format(mb=size_mb, limit=limit_mb))
         return Text(msg.UNSUPPORTED.get(event.kind, msg.UNSUPPORTED["other"]))
 

@@ -175,7 +175,7 @@ class TelegramBot:
             await self._dispatch(update, unsupported(message))
             return
         if image.size is not None and image.size > self.limit:
-            await self._dispatch(update, UnsupportedInput("too_large", image.size))
+            await self._dispatch(update, UnsupportedInput("too_large", image.size, self.limit))
             return
         download = asyncio.create_task(self._download(image))
         if image.album_id is None:
