@@ -25,7 +25,7 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
     emu = world.emu
     admin = world.member("ada", admin=True)
     alice = world.member("alice")
-    assert {c["name"] for c in emu.commands} == {"headshot"}
+    assert {c["name"] for c in emu.commands} == {"headshot", "team"}
 
     public = await emu.slash(
         admin,
