@@ -276,5 +276,9 @@ class Conversation:
             yield Notice(msg.STALE_BUTTON)
             yield Text(msg.STALE_BUTTON)
             return
+        if row.team_id is not None and callback.action != Action.FULL_RESOLUTION:
+            async for reply in self.teams.session_button(chat, row, callback):
+                yield reply
+            return
         async for reply in self.actions.run(chat, user, row, callback):
             yield reply

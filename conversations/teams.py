@@ -22,7 +22,7 @@ from PIL import Image as PILImage
 from conversations import messages as msg
 from conversations import sessions
 from conversations import team_messages as tmsg
-from conversations.callbacks import Action, CallbackError, CallbackSigner
+from conversations.callbacks import Action, Callback, CallbackError, CallbackSigner
 from conversations.delivery import Outgoing, job_results
 from conversations.events import ChatRef, Command
 from conversations.keyboards import ButtonMaker, cancel_order_button
@@ -38,7 +38,7 @@ from conversations.replies import (
     Text,
 )
 from conversations.selfies import signatures, usable_keys
-from conversations.states import ACCEPTS_PHOTOS, DELIVERED, QUEUED
+from conversations.states import ACCEPTS_PHOTOS, COLLECTING, DELIVERED, ORDER_ACTIVE, QUEUED
 from conversations.team_buttons import TeamButtonMaker, verify_team_data
 from conversations.team_card import card_buttons, card_text
 from conversations.team_export import build_export
@@ -46,7 +46,7 @@ from conversations.team_template import TeamRequestError, parse_team_request, te
 from storage import teams as store_teams
 from storage.custom_styles import save_custom_style
 from storage.erasure import delete_team, delete_team_member_data
-from storage.models import Team, User, utcnow
+from storage.models import SelfieSession, Team, User, utcnow
 from storage.orders import OrderRefusedError, OrderSpec
 
 if TYPE_CHECKING:
@@ -278,6 +278,22 @@ class TeamOrders:
         yield Notice("")
         yield Text(tmsg.TEAM_ORDER_SUMMARY.format(keep=keep, style=label))
         yield ProgressMessage(text, cancel_order_button(make))
+
+    async def session_button(
+        self, chat: ChatRef, row: SelfieSession, callback: Callback
+    ) -> AsyncIterator[Reply]:
+        """A single-user button on a team member's session: only "cancel order" applies (the
+        style is the team's); afterwards the member can order again in the team's look."""
+        assert row.team_id is not None
+        job_id = row.data.get("job_id")
+        if callback.action != Action.CANCEL_ORDER or row.state not in ORDER_ACTIVE or not job_id:
+            yield Notice(msg.NOT_NOW)
+            return
+        await self.services.jobs.cancel(job_id)
+        await asyncio.to_thread(sessions.save_session, self.db, row, state=COLLECTING, data={"ready": True})
+        _text, buttons = self.ready_prompt(chat, row.team_id)
+        yield Notice(msg.JOB_CANCELLED)
+        yield Text(msg.JOB_CANCELLED, buttons)
 
     async def pick(self, user: User, team: Team, rank: int) -> AsyncIterator[Reply]:
         """The member's favourite goes to the organiser, privately, with a redo button."""

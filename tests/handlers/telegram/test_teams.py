@@ -108,7 +108,7 @@ async def join_and_send(emu: TelegramEmulator, user: EmulatedUser, code: str, ph
 
 async def order_and_pick(emu: TelegramEmulator, user: EmulatedUser, ready: ApiCall, rank: int) -> None:
     await user.press(ready, ready.button("make my team headshots")["callback_data"])
-    await reply_to(emu, user, "Making 2 headshots in the team's Acme Design team look")
+    await reply_to(emu, user, "Making 2 headshots: Acme Design team look")
     pick = await reply_to(emu, user, "Tap your favourite", wait_s=120)
     assert [b["text"] for b in pick.buttons()][:2] == ["Pick #1", "Pick #2"]
     headline = await reply_to(emu, user, "Your Acme Design headshots are ready")
@@ -163,8 +163,18 @@ async def test_team_order_from_card_to_export_and_cancel(team_harness: Harness, 
     mark = len(emu.calls)
     await rosa.send_photo((people / "rose_2.jpg").read_bytes())
     fixed = await reply_to(emu, rosa, "good photos", after=mark)
-    assert fixed.button("make my team headshots")
     await card_shows(emu, "Rosa: selfies ready")
+
+    # Rosa orders, then changes her mind: the style stays the team's, she can order again.
+    mark = len(emu.calls)
+    await rosa.press(fixed, fixed.button("make my team headshots")["callback_data"])
+    progress = await emu.wait_for(
+        lambda c: c.chat_id == str(rosa.id) and any(b["text"] == "Cancel order" for b in c.buttons()),
+        after=mark,
+    )
+    await rosa.press(progress, progress.button("cancel order")["callback_data"])
+    cancelled = await reply_to(emu, rosa, "Your order was cancelled", after=mark)
+    assert [b["text"] for b in cancelled.buttons()] == ["Make my team headshots"]
 
     # Ada and Obi order with the team's template and seed, get their albums privately, pick.
     mark = len(emu.calls)
