@@ -157,7 +157,7 @@ class Conversation:
             verdict = result.verdict.verdict
             good, needed = len(result.verdict.usable), self.settings.min_selfies
             ready_text, buttons = (
-                self.teams.ready_prompt(chat, row.team_id)
+                self.teams.members.ready_prompt(chat, row.team_id)
                 if row.team_id is not None
                 else (msg.READY, choose_style_button(self.buttons_for(chat, row.id)))
             )
@@ -194,9 +194,9 @@ class Conversation:
         assert user.id is not None
         limits = {"min": self.settings.min_selfies, "max": self.settings.max_selfies}
         name = command.name.lower()
-        team_code = self.teams.start_code(command)
+        team_code = self.teams.members.start_code(command)
         if team_code is not None:
-            async for reply in self.teams.join(chat, user, team_code):
+            async for reply in self.teams.members.join(chat, user, team_code):
                 yield reply
         elif name == "team":
             async for reply in self.teams.command(chat, user, command):
@@ -277,7 +277,7 @@ class Conversation:
             yield Text(msg.STALE_BUTTON)
             return
         if row.team_id is not None and callback.action != Action.FULL_RESOLUTION:
-            async for reply in self.teams.session_button(chat, row, callback):
+            async for reply in self.teams.members.session_button(chat, row, callback):
                 yield reply
             return
         async for reply in self.actions.run(chat, user, row, callback):
