@@ -161,7 +161,11 @@ class Conversation:
                 if row.team_id is not None
                 else (msg.READY, choose_style_button(self.buttons_for(chat, row.id)))
             )
-            summary = msg.count_line(good, needed) + ". " + (ready_text if verdict.ready else verdict.message)
+            summary = (
+                msg.count_line(good, needed)
+                + ". "
+                + (ready_text if verdict.ready else _advice(verdict.message))
+            )
             await asyncio.to_thread(
                 sessions.save_session, self.db, row, state=COLLECTING, data={"ready": verdict.ready}
             )
@@ -282,3 +286,12 @@ class Conversation:
             return
         async for reply in self.actions.run(chat, user, row, callback):
             yield reply
+
+
+def _advice(message: str) -> str:
+    """The engine's set verdict without its leading count ("5 good photos so far; "), which
+    the running count already says."""
+    head, sep, rest = message.partition("; ")
+    if sep and head.split(" ", 1)[0].isdigit() and "good photo" in head:
+        return rest[:1].upper() + rest[1:]
+    return message
