@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlmodel import select
 
 from conversations.callbacks import Action
+from conversations.states import DELIVERED
 from handlers.discord.components import action_of
-from storage.models import ChatSettings, Job, JobState
+from storage.models import ChatSettings, Job, JobState, SelfieSession
 from tests.emulators.discord import ChannelOption, Message
 from tests.handlers.discord.conftest import DiscordWorld
 
@@ -100,6 +101,14 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
     assert {Action.MORE_LIKE, Action.ANOTHER_STYLE, Action.FULL_RESOLUTION} <= actions
     assert not emu.bot_messages(world.showcase), "nothing is posted publicly unless the member asks"
 
+    await emu.wait_for(lambda: _album_delivered(world), what="the session marked delivered")
+    before = len(emu.bot_messages(dm))
+    await emu.press(alice, after[-1], button(after[-1], Action.FULL_RESOLUTION))
+    originals = await emu.wait_for(
+        lambda: [n for m in emu.bot_messages(dm)[before:] for n in m.files], what="the originals"
+    )
+    assert originals[0] == "headshot_01.jpg"
+
     shared = await emu.press(alice, after[-1], button(after[-1], Action.SHARE_AVATAR))
     assert "Posted your #1" in (await world.answer(shared, "the share confirmation")).text()
     [post] = emu.bot_messages(world.showcase)
@@ -117,6 +126,12 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
         assert job.platform == "discord"
         assert job.style == avatar.name
         assert len(session.exec(select(ChatSettings)).all()) == 2  # the server's settings and the DM's link
+
+
+def _album_delivered(world: DiscordWorld) -> bool:
+    """The courier has recorded the delivery (it does so after the last message is posted)."""
+    with world.db.session() as session:
+        return session.exec(select(SelfieSession)).one().state == DELIVERED
 
 
 def _style_of(data: str) -> str:
