@@ -241,6 +241,20 @@ async def test_team_order_from_card_to_export_and_cancel(team_harness: Harness, 
     await reply_to(emu, obi, "asked you for a new try", after=mark)
     await card_shows(emu, "Obi: redo requested", after=mark)
 
+    # Rosa leaves: her team photos are deleted, the card drops her.
+    mark = len(emu.calls)
+    rosa_files = [p for p in team_harness.settings.effective_photo_dir.rglob("*") if "/sessions/" in str(p)]
+    await rosa.send_text("/team leave")
+    left = await reply_to(emu, rosa, "You left Acme Design", after=mark)
+    assert "team photos and results are deleted" in left.text
+    await card_shows(emu, "Members (2):", after=mark)
+    with team_harness.db.session() as session:
+        rosa_rows = session.exec(select(TeamMember).where(TeamMember.display_name == "Rosa")).all()
+    assert not rosa_rows
+    assert len(
+        [p for p in team_harness.settings.effective_photo_dir.rglob("*") if "/sessions/" in str(p)]
+    ) < len(rosa_files)
+
     # No photo ever reached the group.
     assert not [c for c in emu.calls if c.chat_id == str(GROUP) and c.method in SENT_MEDIA]
 
@@ -250,7 +264,7 @@ async def test_team_order_from_card_to_export_and_cancel(team_harness: Harness, 
     mark = len(emu.calls)
     await group_text(adam, "/team cancel")
     await emu.wait_for(lambda c: c.chat_id == str(GROUP) and "is cancelled" in c.text, after=mark)
-    await reply_to(emu, rosa, "was cancelled", after=mark)
+    await reply_to(emu, obi, "was cancelled", after=mark)
     await card_shows(emu, "was cancelled", after=mark)
     for model in (Team, TeamMember, Photo, SelfieSession, Result):
         assert not _rows(team_harness, model), model.__name__
