@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     daily_quota: int = Field(default=3, ge=0, description="Orders per user per day; 0 = unlimited.")
     active_orders_per_user: int = Field(default=1, ge=1)
     retention_days: int = Field(default=30, ge=1)
+    team_reminder_before_s: float = Field(
+        default=24 * 3600, ge=0, description="Team orders: remind members this long before the deadline."
+    )
     job_timeout_s: int = Field(default=1800, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
 

@@ -37,6 +37,16 @@ class Action(StrEnum):
     FULL_RESOLUTION = "fr"
     DELETE_YES = "dy"
     DELETE_NO = "dn"
+    SHARE_AVATAR = "sa"
+    """Discord: post a result to the server's chosen channel (`conversations.server_keyboards`)."""
+    TEAM_JOIN = "tj"
+    TEAM_GO = "tg"
+    TEAM_PICK = "tp"
+    TEAM_REDO = "tr"
+    TEAM_LEAVE = "tl"
+    TEAM_EXPORT = "te"
+    TEAM_CANCEL = "tc"
+    """Team orders (`conversations.team_buttons`): their data starts with "t1." instead of "1."."""
 
 
 class CallbackError(ValueError):

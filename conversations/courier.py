@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.jobs.queue import JobStatus
@@ -22,7 +23,7 @@ from conversations.replies import EditProgress, Reply, Text
 from conversations.states import CHOOSING_STYLE, DELIVERED, GENERATING, ORDER_ACTIVE, QUEUED
 from storage import outbox
 from storage.jobs import JobNotFoundError
-from storage.models import JobState, OutboxEntry, SelfieSession, User
+from storage.models import Job, JobState, OutboxEntry, SelfieSession, User
 
 if TYPE_CHECKING:
     from conversations.dialogue import Services
@@ -35,10 +36,16 @@ class Courier:
         self.services = services
         self.db = services.db
         self.signer = signer
+        self.sources: list[Callable[[str], Awaitable[list[Outgoing]]]] = []
+        """More producers of unasked-for messages (team orders: card edits, reminders)."""
+        self.album_hooks: list[Callable[[Job, User, int, list[Reply]], list[Reply]]] = []
+        """Reshape an album's replies (team orders: "Pick #N" buttons); run in a thread."""
 
     async def collect(self, platform: str) -> list[Outgoing]:
         """Progress edits for running orders and the albums waiting in the outbox."""
         outgoing = await self._progress(platform)
+        for source in self.sources:
+            outgoing.extend(await source(platform))
         entries = await asyncio.to_thread(
             outbox.claim, self.db, platform, lease_s=self.services.settings.outbox_lease_s
         )
@@ -125,6 +132,8 @@ class Courier:
         sheet_key = entry.payload.get("contact_sheet")
         sheet = store.get_bytes(sheet_key) if sheet_key and len(images) > 1 else None
         replies = album_replies(images, job.style, sheet, self._make(user, row))
+        for hook in self.album_hooks:
+            replies = hook(job, user, len(images), replies)
         if row is not None and row.progress_message_id is not None:
             done = msg.GENERATING.format(
                 stage=msg.STAGES["album"], bar=msg.progress_bar(1.0), percent=100, eta=""

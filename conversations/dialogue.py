@@ -19,6 +19,7 @@ from bot.jobs.queue import JobQueue
 from bot.settings import Settings
 from conversations import messages as msg
 from conversations import sessions
+from conversations import team_messages as team_msg
 from conversations.actions import ActionHandler
 from conversations.callbacks import Action, CallbackError, CallbackSigner
 from conversations.courier import Courier
@@ -45,6 +46,9 @@ from conversations.states import (
     ORDER_ACTIVE,
     PREVIEWING,
 )
+from conversations.team_buttons import is_team_data
+from conversations.team_courier import TeamCourier
+from conversations.teams import TeamOrders
 from engine.pipeline import EngineResources
 from storage.database import Database
 from storage.models import SelfieSession, User
@@ -83,6 +87,10 @@ class Conversation:
         self.actions = ActionHandler(services, self.signer)
         self.courier = Courier(services, self.signer)
         """Progress edits and finished albums, for the adapters' background loop."""
+        self.teams = TeamOrders(services, self.signer)
+        team_courier = TeamCourier(self.teams)
+        self.courier.sources.append(team_courier.collect)
+        self.courier.album_hooks.append(team_courier.album)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -120,6 +128,9 @@ class Conversation:
 
     async def photos(self, chat: ChatRef, uploads: Sequence[PhotoReceived]) -> AsyncIterator[Reply]:
         """Take one or several photos sent together; answers once for the lot."""
+        if chat.shared:
+            yield Text(team_msg.SELFIES_PRIVATELY)
+            return
         lock = self._lock(chat)
         async with lock:
             user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
@@ -129,7 +140,10 @@ class Conversation:
                 yield Text(msg.BUSY_WITH_ORDER)
                 return
             if row is None or row.state not in ACCEPTS_PHOTOS:
-                row = await asyncio.to_thread(sessions.start_session, self.db, user.id, chat.chat_id)
+                team_id = row.team_id if row is not None else None
+                row = await asyncio.to_thread(
+                    sessions.start_session, self.db, user.id, chat.chat_id, team_id=team_id
+                )
             assert row.id is not None
             result = await take_photos(
                 self.db,
@@ -142,19 +156,26 @@ class Conversation:
             )
             verdict = result.verdict.verdict
             good, needed = len(result.verdict.usable), self.settings.min_selfies
+            ready_text, buttons = (
+                self.teams.members.ready_prompt(chat, row.team_id)
+                if row.team_id is not None
+                else (msg.READY, choose_style_button(self.buttons_for(chat, row.id)))
+            )
             summary = (
                 msg.count_line(good, needed)
                 + ". "
-                + (msg.READY if verdict.ready else _advice(verdict.message))
+                + (ready_text if verdict.ready else _advice(verdict.message))
             )
             await asyncio.to_thread(
                 sessions.save_session, self.db, row, state=COLLECTING, data={"ready": verdict.ready}
             )
-            buttons = choose_style_button(self.buttons_for(chat, row.id)) if verdict.ready else ()
+            buttons = buttons if verdict.ready else ()
             yield Text("\n".join((*result.lines, "", summary)), buttons)
 
     async def progress_message_sent(self, chat: ChatRef, message_id: str) -> None:
         """The adapter posted a `ProgressMessage`; later progress edits that message."""
+        if chat.shared and await self.teams.card_sent(chat, message_id):
+            return
         user = await asyncio.to_thread(sessions.find_user, self.db, chat.platform, chat.user_id)
         if user is None or user.id is None:
             return
@@ -177,7 +198,14 @@ class Conversation:
         assert user.id is not None
         limits = {"min": self.settings.min_selfies, "max": self.settings.max_selfies}
         name = command.name.lower()
-        if name == "start":
+        team_code = self.teams.members.start_code(command)
+        if team_code is not None:
+            async for reply in self.teams.members.join(chat, user, team_code):
+                yield reply
+        elif name == "team":
+            async for reply in self.teams.command(chat, user, command):
+                yield reply
+        elif name == "start":
             yield Text(msg.WELCOME.format(**limits))
         elif name == "help":
             yield Text(msg.HELP.format(**limits))
@@ -231,6 +259,10 @@ class Conversation:
 
     async def _button(self, chat: ChatRef, user: User, event: ButtonPressed) -> AsyncIterator[Reply]:
         assert user.id is not None
+        if is_team_data(event.data):
+            async for reply in self.teams.button(chat, user, event.data):
+                yield reply
+            return
         try:
             callback = self.signer.verify(chat.platform, chat.user_id, event.data)
         except CallbackError:
@@ -247,6 +279,10 @@ class Conversation:
         if row is None or row.user_id != user.id:
             yield Notice(msg.STALE_BUTTON)
             yield Text(msg.STALE_BUTTON)
+            return
+        if row.team_id is not None and callback.action != Action.FULL_RESOLUTION:
+            async for reply in self.teams.members.session_button(chat, row, callback):
+                yield reply
             return
         async for reply in self.actions.run(chat, user, row, callback):
             yield reply

@@ -19,6 +19,15 @@ class ChatRef:
     chat_id: str
     display_name: str = ""
     language: str = "en"
+    private_chat_id: str = ""
+    """The user's private chat with the bot ('' if unknown); differs from `chat_id` in a group."""
+    admin: bool = False
+    """The user administers `chat_id` (filled by adapters where it matters: team orders)."""
+
+    @property
+    def shared(self) -> bool:
+        """A group or server channel, where other people read along."""
+        return bool(self.private_chat_id) and self.private_chat_id != self.chat_id
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Button:
+    """`deep_link`, when set, is a start payload: Telegram draws a link that opens the private
+    chat with `/start <deep_link>`; platforms without deep links press `data` instead."""
+
     label: str
     data: str
+    deep_link: str = ""
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

@@ -37,7 +37,7 @@ from engine.preview import PreviewBackend
 from engine.progress import CancelToken, ProgressCallback, ProgressEvent, ignore_progress
 from engine.prompts import build_request
 from engine.ranking import rank_candidates
-from engine.styles import BUILTIN_DIR, StyleLibrary
+from engine.styles import BUILTIN_DIR, StyleLibrary, StyleTemplate
 from engine.types import (
     Album,
     AssessedPhoto,
@@ -71,6 +71,18 @@ class EngineResources:
     backends: Mapping[str, GenerationBackend]
     postprocessor: PostProcessor
     assessor: Assessor
+
+    def with_styles(self, templates: Sequence[StyleTemplate]) -> EngineResources:
+        """These resources offering `templates` too (a team's custom template, say): the same
+        loaded models, a style library that knows the extra looks."""
+        styles = self.styles.with_custom(templates)
+        backends = {
+            name: PreviewBackend(styles, self.postprocessor)
+            if isinstance(backend, PreviewBackend)
+            else backend
+            for name, backend in self.backends.items()
+        }
+        return dataclasses.replace(self, styles=styles, backends=backends)
 
     def backend(self, name: str) -> GenerationBackend:
         if name not in self.backends:

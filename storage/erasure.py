@@ -19,6 +19,7 @@ from storage.models import (
     Photo,
     Result,
     SelfieSession,
+    Team,
     TeamMember,
 )
 from storage.photos import PhotoStore, user_prefix
@@ -71,4 +72,45 @@ def delete_expired_photos(db: Database, store: PhotoStore, older_than: datetime)
                 removed += store.delete_prefix(job.album_key.rsplit("/", 1)[0])
                 job.album_key = None
                 session.add(job)
+    return removed
+
+
+def delete_team_member_data(db: Database, store: PhotoStore, team_id: int, user_id: int) -> int:
+    """A member leaving a team: their team sessions, selfies, team jobs and results, and the
+    membership. Their other data (a personal order) stays. Returns the number of files removed."""
+    with db.session() as session:
+        session_ids = list(
+            session.exec(
+                select(SelfieSession.id).where(
+                    SelfieSession.team_id == team_id, SelfieSession.user_id == user_id
+                )
+            )
+        )
+        job_ids = list(session.exec(select(Job.id).where(Job.team_id == team_id, Job.user_id == user_id)))
+        session.execute(
+            delete(TeamMember).where(col(TeamMember.team_id) == team_id, col(TeamMember.user_id) == user_id)
+        )
+        if job_ids:
+            session.execute(delete(OutboxEntry).where(col(OutboxEntry.job_id).in_(job_ids)))
+            session.execute(delete(Result).where(col(Result.job_id).in_(job_ids)))
+            session.execute(delete(Job).where(col(Job.id).in_(job_ids)))
+        if session_ids:
+            session.execute(update(Job).where(col(Job.session_id).in_(session_ids)).values(session_id=None))
+            session.execute(delete(Photo).where(col(Photo.session_id).in_(session_ids)))
+            session.execute(delete(SelfieSession).where(col(SelfieSession.id).in_(session_ids)))
+    prefix = user_prefix(user_id)
+    removed = sum(store.delete_prefix(f"{prefix}/sessions/{sid}") for sid in session_ids)
+    return removed + sum(store.delete_prefix(f"{prefix}/jobs/{jid}") for jid in job_ids)
+
+
+def delete_team(db: Database, store: PhotoStore, team_id: int) -> int:
+    """A cancelled team order: every member's team data, the team's style and the team row."""
+    with db.session() as session:
+        members = list(session.exec(select(TeamMember.user_id).where(TeamMember.team_id == team_id)))
+        owners = list(session.exec(select(SelfieSession.user_id).where(SelfieSession.team_id == team_id)))
+    removed = sum(delete_team_member_data(db, store, team_id, uid) for uid in {*members, *owners})
+    with db.session() as session:
+        session.execute(delete(CustomStyle).where(col(CustomStyle.team_id) == team_id))
+        session.execute(update(Job).where(col(Job.team_id) == team_id).values(team_id=None))
+        session.execute(delete(Team).where(col(Team.id) == team_id))
     return removed

@@ -170,6 +170,8 @@ class Team(SQLModel, table=True):
     deadline: datetime | None = None
     state: str = Field(default="open", max_length=16)
     card_message_id: str | None = Field(default=None, max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """Team-level order settings (seed, template, organiser's private chat, reminders sent)."""
     created_at: datetime = Field(default_factory=utcnow)
 
 

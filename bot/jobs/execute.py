@@ -20,6 +20,7 @@ from engine.errors import EngineError, ModelUnavailableError
 from engine.generation.options import GenerationOptions, ModelIds
 from engine.pipeline import EngineResources, PipelineRequest, load_engine_resources, run_pipeline
 from engine.progress import CancelToken, ProgressCallback
+from engine.styles import validate_custom_style
 from engine.types import Album
 from storage.jobs import StoredAlbum, StoredResult
 from storage.models import Job
@@ -70,6 +71,11 @@ def run_order(
         loaded = ", ".join(sorted(ctx.engine.backends))
         msg = f"This service cannot make {job.backend} headshots right now (it runs: {loaded})."
         raise ModelUnavailableError(msg)
+    engine = ctx.engine
+    custom = job.params.get("custom_style")
+    if custom:
+        # A team's own template travels with the job, validated by the engine's own rules.
+        engine = engine.with_styles([validate_custom_style(custom, reserved=engine.styles.names())])
     selfies = [(key.rsplit("/", 1)[-1], ctx.store.get_bytes(key)) for key in job.params["photo_keys"]]
     request = PipelineRequest(
         selfies=selfies,
@@ -81,7 +87,7 @@ def run_order(
         stats={"job_id": job.id, "attempt": job.attempts},
         anchor=dict(job.params.get("more_like") or {}).get("params"),
     )
-    resources = _with_batch_scale(ctx.engine, job.backend, float(job.params.get("batch_scale", 1.0)))
+    resources = _with_batch_scale(engine, job.backend, float(job.params.get("batch_scale", 1.0)))
     album = run_pipeline(request, resources, progress=progress, cancel=cancel)
     if not album.items:
         raise EngineError(EMPTY_ALBUM_MESSAGE, code="empty_album")

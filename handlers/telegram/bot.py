@@ -44,6 +44,7 @@ from conversations.events import (
 from conversations.replies import ProgressMessage, Reply
 from handlers.telegram.albums import MediaGroupCollector
 from handlers.telegram.render import Renderer
+from handlers.telegram.teams import TeamHandlers
 from handlers.telegram.updates import (
     BOT_API_DOWNLOAD_LIMIT,
     PLATFORM,
@@ -63,6 +64,7 @@ COMMANDS = {
     "styles": "The styles you can choose",
     "cancel": "Stop this session",
     "delete": "Delete all your photos and results",
+    "team": "Team orders: matching headshots for a whole team",
 }
 READ_TIMEOUT_S = 20.0
 WRITE_TIMEOUT_S = 60.0
@@ -109,6 +111,7 @@ class TelegramBot:
         self._wire(self.application)
 
     def _wire(self, app: AppType) -> None:
+        TeamHandlers(self).wire(app)
         app.add_handler(CommandHandler(list(COMMANDS), self.on_command))
         app.add_handler(MessageHandler(UNSUPPORTED, self.on_unsupported))
         app.add_handler(MessageHandler(IMAGES, self.on_image))
@@ -233,6 +236,10 @@ class TelegramBot:
             return
         renderer = Renderer(self.application.bot, chat.chat_id)
         await self._render(chat, renderer, self.conversation.handle(chat, event))
+
+    async def render_replies(self, chat: ChatRef, renderer: Renderer, replies: AsyncIterator[Reply]) -> None:
+        """Draw the conversation's replies (for `handlers.telegram.teams`)."""
+        await self._render(chat, renderer, replies)
 
     async def _render(self, chat: ChatRef, renderer: Renderer, replies: AsyncIterator[Reply]) -> None:
         async for reply in replies:

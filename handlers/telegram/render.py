@@ -29,12 +29,30 @@ from conversations.replies import (
 log = logging.getLogger(__name__)
 
 
-def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: Keyboard, start_link: str = "") -> InlineKeyboardMarkup | None:
+    """Inline buttons; a button with a `deep_link` becomes a link to `start_link + deep_link`
+    (the bot's private chat, opened with `/start <deep_link>`)."""
     if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+        [
+            [
+                InlineKeyboardButton(b.label, url=start_link + b.deep_link)
+                if b.deep_link and start_link
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in buttons
+        ]
     )
+
+
+def start_link(bot: Bot) -> str:
+    """`https://t.me/<bot>?start=`, for deep links ('' before the bot knows its name)."""
+    try:
+        return f"https://t.me/{bot.username}?start="
+    except RuntimeError:
+        return ""
 
 
 class Renderer:
@@ -52,15 +70,19 @@ class Renderer:
             await self._notice(reply)
             return None
         if isinstance(reply, Text):
-            return await self.bot.send_message(self.chat_id, reply.text, reply_markup=keyboard(reply.buttons))
+            return await self.bot.send_message(
+                self.chat_id, reply.text, reply_markup=self._keyboard(reply.buttons)
+            )
         if isinstance(reply, ProgressMessage):
-            return await self.bot.send_message(self.chat_id, reply.text, reply_markup=keyboard(reply.buttons))
+            return await self.bot.send_message(
+                self.chat_id, reply.text, reply_markup=self._keyboard(reply.buttons)
+            )
         if isinstance(reply, Image):
             return await self.bot.send_photo(
                 self.chat_id,
                 reply.data,
                 caption=reply.caption or None,
-                reply_markup=keyboard(reply.buttons),
+                reply_markup=self._keyboard(reply.buttons),
                 filename=reply.filename,
             )
         if isinstance(reply, MediaGroup):
@@ -79,6 +101,9 @@ class Renderer:
                 disable_content_type_detection=True,
             )
         return await self._edit(reply)
+
+    def _keyboard(self, buttons: Keyboard) -> InlineKeyboardMarkup | None:
+        return keyboard(buttons, start_link(self.bot))
 
     async def finish(self) -> None:
         """Answer the button press if no reply did (Telegram shows a spinner until then)."""
@@ -99,7 +124,7 @@ class Renderer:
                 reply.text,
                 chat_id=self.chat_id,
                 message_id=int(reply.message_id),
-                reply_markup=keyboard(reply.buttons),
+                reply_markup=self._keyboard(reply.buttons),
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
@@ -107,7 +132,9 @@ class Renderer:
             log.info(
                 "progress message %s of chat %s gone (%s); sending anew", reply.message_id, self.chat_id, exc
             )
-            return await self.bot.send_message(self.chat_id, reply.text, reply_markup=keyboard(reply.buttons))
+            return await self.bot.send_message(
+                self.chat_id, reply.text, reply_markup=self._keyboard(reply.buttons)
+            )
         return edited if isinstance(edited, Message) else None
 
 

@@ -26,6 +26,7 @@ def chat_ref(update: Update) -> ChatRef | None:
         chat_id=str(chat.id),
         display_name=user.full_name,
         language=user.language_code or "en",
+        private_chat_id=str(user.id),
     )
 
 

@@ -85,6 +85,8 @@ class TelegramEmulator:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.delivered_update_ids: set[int] = set()
+        self.admins: set[tuple[int, int]] = set()
+        """(chat id, user id) pairs `getChatMember` reports as administrators."""
 
     # Server lifecycle.
 
@@ -216,6 +218,8 @@ class TelegramEmulator:
                 "file_size": stored.size,
                 "file_path": f"documents/{file_id}.jpg",
             }, None
+        if method == "getChatMember":
+            return self._chat_member(int(params["chat_id"]), int(params["user_id"])), None
         if method in {"sendMessage", "sendPhoto", "sendDocument"}:
             return self._message(params, call.files, method), None
         if method == "sendMediaGroup":
@@ -229,6 +233,17 @@ class TelegramEmulator:
             return self._message(params, {}, method, message_id=int(params["message_id"])), None
         return True, None
 
+    def _chat_member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        user = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+        if (chat_id, user_id) not in self.admins:
+            return {"status": "member", "user": user}
+        rights = (
+            "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+            "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
+            "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
+        )  # fmt: skip
+        return {"status": "administrator", "user": user, **dict.fromkeys(rights, False)}
+
     def _message(
         self, params: dict[str, Any], files: dict[str, bytes], method: str, *, message_id: int | None = None
     ) -> dict[str, Any]:
@@ -236,7 +251,7 @@ class TelegramEmulator:
         message: dict[str, Any] = {
             "message_id": message_id if message_id is not None else self.next_message_id(),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": BOT_USER,
         }
         if params.get("text"):

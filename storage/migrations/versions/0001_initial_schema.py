@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 05:42:35.936295
+Create Date: 2026-11-25 06:19:51.348377
 """
 
 from collections.abc import Sequence
@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('deadline', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('card_message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['organiser_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id')
