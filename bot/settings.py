@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
     discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
     callback_secret: str = Field(default="change-me", description="Key that signs button callback data.")
+    telegram_max_rate: float = Field(
+        default=30.0, gt=0, description="Messages per second to the Bot API overall (Telegram's limit is 30)."
+    )
+    telegram_concurrent_updates: int = Field(default=64, ge=1, description="Updates handled at once.")
+    telegram_album_wait_s: float = Field(
+        default=1.0, ge=0, description="How long an album's photos are gathered before one answer."
+    )
+    telegram_courier_interval_s: float = Field(
+        default=1.0, gt=0, description="How often progress edits and finished albums are posted."
+    )
 
     # Models.
     face_backend: Literal["dlib", "insightface"] = "dlib"
@@ -55,6 +65,18 @@ class Settings(BaseSettings):
     )
     instantid_controlnet_id: str = "InstantX/InstantID"
     fast_lora_id: str = "ByteDance/SDXL-Lightning"
+    fast_lora_weight: str = "sdxl_lightning_8step_lora.safetensors"
+    generation_identity: Literal["faceid", "instantid", "none"] = "faceid"
+    generation_scheduler: Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"] = (
+        "dpmpp_2m_karras"
+    )
+    generation_fast: bool = Field(
+        default=False, description="Few-step LoRA (fast_lora_id) instead of 30 steps."
+    )
+    generation_batch_size: int = Field(default=1, ge=1, le=16, description="Candidates per UNet call.")
+    generation_compile: bool = Field(default=False, description="torch.compile the UNet (slow first call).")
+    generation_cpu_offload: bool = Field(default=False, description="Model CPU offload for small GPUs.")
+    generation_vae_tiling: bool = Field(default=False, description="Decode in tiles to save VRAM.")
     upscaler_path: Path | None = Field(default=None, description="Real-ESRGAN .pth for spandrel, if present.")
     generation_backend: Literal["diffusers", "preview"] = "preview"
     device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")
@@ -72,6 +94,19 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=30, ge=1)
     job_timeout_s: int = Field(default=1800, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
+
+    # Job queue (issue 7).
+    queue_name: str = Field(default="headshots", min_length=1, max_length=64)
+    job_attempts: int = Field(default=3, ge=1, le=20, description="Tries per order, the first included.")
+    job_retry_delay_s: float = Field(default=5.0, ge=0, description="First retry delay; doubles each retry.")
+    job_heartbeat_s: int = Field(
+        default=30, ge=1, description="A running job silent this long is taken as lost and re-queued."
+    )
+    queue_sweep_s: int = Field(default=10, ge=1, description="How often workers look for lost jobs.")
+    shutdown_grace_s: int = Field(
+        default=60, ge=0, description="On SIGTERM, time the current job gets to finish before re-queueing."
+    )
+    outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
 
     # Observability.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

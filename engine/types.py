@@ -9,7 +9,7 @@ dot product for every face backend.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -67,6 +67,8 @@ class Face:
     `landmarks` are the five points insightface and dlib both give, in this order: left eye,
     right eye, nose tip, left mouth corner, right mouth corner (left/right as seen in the image).
     Angles are degrees; yaw > 0 turns towards the image's right.
+    `landmarks_68` are the iBUG 68 points (dlib's predictor, insightface's 3d68 model's x, y)
+    when the backend gives them; eye and mouth checks need them.
     """
 
     bbox: tuple[float, float, float, float]
@@ -76,6 +78,7 @@ class Face:
     pitch: float = 0.0
     roll: float = 0.0
     embedding: FloatArray | None = None
+    landmarks_68: FloatArray | None = None
 
     @property
     def width(self) -> float:
@@ -207,6 +210,10 @@ class ScoredCandidate:
     score: float
     cluster: int
     rejected: str | None = None
+    details: dict[str, float] = field(default_factory=dict)
+    """Every measurement behind the scores (sharpness, exposure, eyes, framing...)."""
+    embedding: FloatArray | None = None
+    """The candidate's face embedding: what "more like #3" searches with."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +225,8 @@ class Album:
     contact_sheet: Image.Image | None = None
     dropped: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+    scored: tuple[ScoredCandidate, ...] = ()
+    """Every candidate of the order with its scores, failures included (for "more like #N")."""
 
     def __len__(self) -> int:
         return len(self.items)
@@ -263,6 +272,9 @@ class GenerationRequest:
     guidance: float = 5.0
     control_weights: dict[str, float] = field(default_factory=dict)
     identity_scale: float = 0.8
+    reference_selfies: tuple[AssessedPhoto, ...] = ()
+    """The user's best selfies, full frame with their detected face, for backends that
+    reframe the real photo (the preview backend); diffusion backends may ignore them."""
 
 
 class GenerationBackend(Protocol):
@@ -278,3 +290,80 @@ class GenerationBackend(Protocol):
         progress: Callable[[ProgressEvent], None],
         cancel: CancelToken,
     ) -> list[Candidate]: ...
+
+
+@dataclass(frozen=True)
+class PhotoSignature:
+    """What the set check needs from one assessed photo, small enough to store in a DB row.
+
+    The conversation layer keeps one per photo (`to_json()` into a JSON column) and rebuilds
+    the set verdict from them whenever a photo arrives, also after a restart, without running
+    face detection again. `embedding` is None when the photo has no single usable face;
+    `dhash` is a 64-bit perceptual hash (hex) of the whole photo for near-duplicates.
+    """
+
+    name: str
+    ok: bool
+    codes: tuple[str, ...]
+    embedding: tuple[float, ...] | None
+    yaw: float | None = None
+    pitch: float | None = None
+    roll: float | None = None
+    brightness: float | None = None
+    dhash: str | None = None
+    attributes: tuple[Attribute, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "codes": list(self.codes),
+            "embedding": None if self.embedding is None else [round(v, 6) for v in self.embedding],
+            "yaw": self.yaw,
+            "pitch": self.pitch,
+            "roll": self.roll,
+            "brightness": self.brightness,
+            "dhash": self.dhash,
+            "attributes": [[a.name, a.value, a.confidence] for a in self.attributes],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PhotoSignature:
+        embedding = data.get("embedding")
+        return cls(
+            name=str(data["name"]),
+            ok=bool(data["ok"]),
+            codes=tuple(str(code) for code in data.get("codes", ())),
+            embedding=None if embedding is None else tuple(float(v) for v in embedding),
+            yaw=data.get("yaw"),
+            pitch=data.get("pitch"),
+            roll=data.get("roll"),
+            brightness=data.get("brightness"),
+            dhash=data.get("dhash"),
+            attributes=tuple(
+                Attribute(str(name), str(value), float(conf))
+                for name, value, conf in data.get("attributes", ())
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class SetAssessment:
+    """The verdict on a whole selfie set plus what it means for each photo.
+
+    `similarities` maps photo name to cosine similarity with the profile (None without a
+    face); `issues` maps a photo name to set-level problems (`identity_mismatch`,
+    `duplicate`); `usable` names the photos generation should use, in upload order.
+    """
+
+    verdict: SetVerdict
+    profile: IdentityProfile | None
+    similarities: dict[str, float | None]
+    issues: dict[str, tuple[QualityIssue, ...]]
+    usable: tuple[str, ...]
+    duplicates: tuple[str, ...] = ()
+
+    def applied_to(self, report: QualityReport) -> QualityReport:
+        """`report` with this set's verdict on it: similarity filled in, set issues added."""
+        extra = self.issues.get(report.name, ())
+        return replace(report, issues=report.issues + extra, similarity=self.similarities.get(report.name))

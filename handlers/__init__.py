@@ -1,0 +1,1 @@
+"""Chat platform adapters (Telegram, Discord): updates in, conversation replies out, no business logic."""

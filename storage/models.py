@@ -152,6 +152,7 @@ class OutboxEntry(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = Field(default=None)
     delivered_at: datetime | None = Field(default=None, index=True)
 
 

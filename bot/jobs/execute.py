@@ -1,0 +1,122 @@
+"""The one place where a job meets the engine: selfies in, album stored, nothing else.
+
+`load_engine` runs once per worker (models stay in memory between jobs); `run_order` runs
+one attempt of one job in a worker thread: it reads the order's selfies from the photo store,
+calls `engine.pipeline.run_pipeline`, and writes the ranked images, the contact sheet and
+`album.json` under the user's prefix. The database is only touched by the caller, after this
+returns, so an attempt that dies half-way leaves at most files that the next attempt
+overwrites.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.jobs.context import WorkerContext
+from bot.settings import Settings
+from engine.album import album_manifest, item_record
+from engine.errors import ModelUnavailableError
+from engine.pipeline import EngineResources, PipelineRequest, load_engine_resources, run_pipeline
+from engine.progress import CancelToken, ProgressCallback
+from engine.types import Album
+from storage.jobs import StoredAlbum, StoredResult
+from storage.models import Job
+from storage.photos import user_prefix
+
+
+def load_engine(settings: Settings) -> EngineResources:
+    """Load every model the pipeline needs, once, at worker start-up.
+
+    The preview backend is always loaded (it is what runs on a machine with no GPU); the
+    diffusers backend too when `generation_backend` is "diffusers".
+    """
+    backends = ["preview"]
+    diffusers_models = None
+    if settings.generation_backend == "diffusers":
+        backends.append("diffusers")
+        diffusers_models = _diffusers_models(settings)
+    return load_engine_resources(
+        face_backend=settings.face_backend,
+        insightface_pack=settings.insightface_pack,
+        insightface_root=settings.insightface_root,
+        backends=tuple(backends),
+        diffusers_models=diffusers_models,
+        upscaler_path=settings.upscaler_path,
+        device=settings.device,
+        max_upload_bytes=settings.max_upload_bytes,
+        max_image_pixels=settings.max_image_pixels,
+        min_selfies=settings.min_selfies,
+    )
+
+
+def _diffusers_models(settings: Settings) -> Any:
+    try:
+        from engine.generation.options import ModelIds  # type: ignore[import-not-found]
+    except ImportError as exc:
+        msg = (
+            "The diffusers backend is not part of this installation; "
+            "set HEADSHOTS_GENERATION_BACKEND=preview."
+        )
+        raise ModelUnavailableError(msg) from exc
+    return ModelIds.from_settings(settings)
+
+
+def album_prefix(job: Job) -> str:
+    return f"{user_prefix(job.user_id)}/jobs/{job.id}"
+
+
+def run_order(
+    job: Job, ctx: WorkerContext, *, progress: ProgressCallback, cancel: CancelToken
+) -> StoredAlbum:
+    """Run the pipeline for `job` and store its album; raises the engine's typed errors."""
+    if job.backend not in ctx.engine.backends:
+        loaded = ", ".join(sorted(ctx.engine.backends))
+        msg = f"This service cannot make {job.backend} headshots right now (it runs: {loaded})."
+        raise ModelUnavailableError(msg)
+    selfies = [(key.rsplit("/", 1)[-1], ctx.store.get_bytes(key)) for key in job.params["photo_keys"]]
+    request = PipelineRequest(
+        selfies=selfies,
+        style=job.style,
+        count=job.count,
+        keep=job.keep,
+        seed=job.seed,
+        backend=job.backend,
+        stats={"job_id": job.id, "attempt": job.attempts},
+    )
+    album = run_pipeline(request, ctx.engine, progress=progress, cancel=cancel)
+    return _store_album(ctx, job, album)
+
+
+def _store_album(ctx: WorkerContext, job: Job, album: Album) -> StoredAlbum:
+    """Images, contact sheet and the engine's `album.json` manifest, under the user's prefix."""
+    prefix = album_prefix(job)
+    results: list[StoredResult] = []
+    names: list[str] = []
+    for rank, item in enumerate(album.items, start=1):
+        name = f"{rank:02d}.jpg"
+        key = ctx.store.put_image(f"{prefix}/{name}", item.candidate.image)
+        record = item_record(rank, item, name)
+        names.append(name)
+        results.append(
+            StoredResult(
+                rank=rank,
+                store_key=key,
+                width=record["width"],
+                height=record["height"],
+                identity=float(item.identity),
+                quality=float(item.quality),
+                style_fit=float(item.style_fit),
+                score=float(item.score),
+                cluster=int(item.cluster),
+                # What "more like #3" needs: the parameters, the seed, the face embedding.
+                params={**record["params"], "seed": record["seed"], "embedding": record["embedding"]},
+            )
+        )
+    sheet_key = None
+    if album.contact_sheet is not None:
+        sheet_key = ctx.store.put_image(f"{prefix}/contact_sheet.jpg", album.contact_sheet)
+    manifest = album_manifest(album, names, "contact_sheet.jpg" if sheet_key else None)
+    manifest["job_id"] = job.id
+    album_key = ctx.store.put_bytes(f"{prefix}/album.json", json.dumps(manifest, indent=2).encode())
+    return StoredAlbum(album_key=album_key, results=tuple(results), contact_sheet_key=sheet_key)

@@ -1,0 +1,144 @@
+"""From the engine's progress callback to stage, percent and ETA on the job row and the channel.
+
+The ETA comes from measured stage times: the mean seconds each stage took over recent
+albums (`storage.jobs.stage_estimates`). With no history yet the ETA is unknown rather than
+made up, and the percent is the current stage's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bot.jobs.events import JobUpdate, UpdatePublisher
+from engine.progress import CancelToken, ProgressEvent
+from storage import jobs
+from storage.database import Database
+from storage.models import Job, JobState
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    stage: str
+    progress: float
+    eta_s: float | None
+    stage_seconds: dict[str, float]
+
+
+class ProgressTracker:
+    """Times each stage and turns (stage, step, total) events into overall progress and ETA.
+
+    The engine reports a step when it has finished it, so the time since the previous event
+    is charged to the reported stage, and a stage whose step reaches its total is done.
+    """
+
+    def __init__(
+        self, estimates: Mapping[str, float], *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._estimates = dict(estimates)
+        self._clock = clock
+        self._last = clock()
+        self._stage: str | None = None
+        self._fraction = 0.0
+        self._seconds: dict[str, float] = {}
+        self._done: set[str] = set()
+
+    def update(self, event: ProgressEvent) -> ProgressSnapshot:
+        now = self._clock()
+        self._seconds[event.stage] = self._seconds.get(event.stage, 0.0) + now - self._last
+        self._last = now
+        self._stage = event.stage
+        self._fraction = event.fraction
+        if event.fraction >= 1.0:
+            self._done.add(event.stage)
+        return self.snapshot(now)
+
+    def snapshot(self, now: float | None = None) -> ProgressSnapshot:
+        now = self._clock() if now is None else now
+        seconds = _rounded(self._seconds)
+        stage = self._stage or "starting"
+        total = sum(self._estimates.values())
+        if total <= 0 or stage not in self._estimates:
+            return ProgressSnapshot(stage, self._fraction, None, seconds)
+        done = sum(est for name, est in self._estimates.items() if name in self._done)
+        remaining = sum(est for name, est in self._estimates.items() if name not in self._done)
+        if stage not in self._done and self._fraction > 0:
+            # Within a stage, trust this run's pace over the history.
+            pace = self._seconds[stage] / self._fraction
+            done += self._estimates[stage] * self._fraction
+            remaining += pace * (1.0 - self._fraction) - self._estimates[stage]
+        else:
+            stage = next((name for name in self._estimates if name not in self._done), stage)
+        eta = max(0.0, remaining - (now - self._last))
+        return ProgressSnapshot(stage, min(done / total, 0.99), eta, seconds)
+
+
+def _rounded(seconds: dict[str, float]) -> dict[str, float]:
+    return {name: round(value, 3) for name, value in seconds.items()}
+
+
+class ProgressReporter:
+    """The engine's `progress` callback for one attempt (called from the engine's thread).
+
+    Writes at most every `interval_s` (and on every stage change) to the job row and the
+    update channel, and sets `cancel` when the row says the user asked to stop: that is how
+    a cancel from the chat reaches a running pipeline between two diffusion steps.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        job: Job,
+        publisher: UpdatePublisher,
+        cancel: CancelToken,
+        *,
+        interval_s: float = 0.5,
+    ) -> None:
+        self._db = db
+        self._job = job
+        self._publisher = publisher
+        self._cancel = cancel
+        self._interval_s = interval_s
+        self._tracker = ProgressTracker(jobs.stage_estimates(db))
+        self._lock = threading.Lock()
+        self._last_write = 0.0
+        self._last_stage: str | None = None
+        self.latest: ProgressSnapshot = self._tracker.snapshot()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        with self._lock:
+            snapshot = self._tracker.update(event)
+            self.latest = snapshot
+            now = time.monotonic()
+            if snapshot.stage == self._last_stage and now - self._last_write < self._interval_s:
+                return
+            self._last_write = now
+            self._last_stage = snapshot.stage
+        cancel_asked = jobs.record_progress(
+            self._db,
+            self._job.id,
+            stage=snapshot.stage,
+            progress=snapshot.progress,
+            stage_seconds=snapshot.stage_seconds,
+            eta_s=snapshot.eta_s,
+        )
+        if cancel_asked:
+            self._cancel.cancel()
+        self._publisher.publish(
+            JobUpdate(
+                job_id=self._job.id,
+                state=JobState.RUNNING.value,
+                platform=self._job.platform,
+                chat_id=self._job.chat_id,
+                stage=snapshot.stage,
+                progress=round(snapshot.progress, 4),
+                eta_s=None if snapshot.eta_s is None else round(snapshot.eta_s, 1),
+                attempt=self._job.attempts,
+            )
+        )
+
+    def stage_seconds(self) -> dict[str, float]:
+        with self._lock:
+            return self._tracker.snapshot().stage_seconds

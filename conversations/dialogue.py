@@ -1,0 +1,240 @@
+"""The dialogue: events in, replies out, state in the database.
+
+`Conversation` is what every chat adapter drives. Each event is handled under a per-user
+lock (Telegram delivers an album as several updates, possibly at once) and each handler is
+small: it reads the session, does one thing, saves the next state and yields replies. The
+replies come out as an async iterator so a slow step (the preview) can say "working on it"
+first. Nothing here knows Telegram or Discord; see `docs/conversation.md` for the diagram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from bot.jobs.queue import JobQueue
+from bot.settings import Settings
+from conversations import messages as msg
+from conversations import sessions
+from conversations.actions import ActionHandler
+from conversations.callbacks import Action, CallbackError, CallbackSigner
+from conversations.courier import Courier
+from conversations.events import (
+    ButtonPressed,
+    ChatRef,
+    Command,
+    Event,
+    PhotoReceived,
+    TextReceived,
+    UnsupportedInput,
+)
+from conversations.keyboards import ButtonMaker, choose_style_button, delete_buttons
+from conversations.orders import progress_text
+from conversations.replies import Notice, Reply, Text
+from conversations.selfies import take_photos
+from conversations.states import (
+    ACCEPTS_PHOTOS,
+    CHOOSING_STYLE,
+    COLLECTING,
+    CONFIRMING,
+    DELIVERED,
+    ORDER_ACTIVE,
+    PREVIEWING,
+)
+from engine.pipeline import EngineResources
+from storage.database import Database
+from storage.models import SelfieSession, User
+from storage.photos import PhotoStore
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the conversation works with; built once by `headshots serve` (or a test)."""
+
+    settings: Settings
+    db: Database
+    store: PhotoStore
+    engine: EngineResources
+    jobs: JobQueue
+
+
+class Conversation:
+    """The platform-agnostic dialogue (see the module docstring)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.db = services.db
+        self.signer = CallbackSigner(services.settings.callback_secret)
+        self.actions = ActionHandler(services, self.signer)
+        self.courier = Courier(services, self.signer)
+        """Progress edits and finished albums, for the adapters' background loop."""
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _lock(self, chat: ChatRef) -> asyncio.Lock:
+        key = (chat.platform, chat.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    def buttons_for(self, chat: ChatRef, session_id: int) -> ButtonMaker:
+        return ButtonMaker(self.signer, chat.platform, chat.user_id, session_id)
+
+    async def handle(self, chat: ChatRef, event: Event) -> AsyncIterator[Reply]:
+        """Handle one event; yields the replies in the order they should appear."""
+        if isinstance(event, PhotoReceived):
+            async for reply in self.photos(chat, [event]):
+                yield reply
+            return
+        lock = self._lock(chat)
+        async with lock:
+            user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
+            if isinstance(event, Command):
+                async for reply in self._command(chat, user, event):
+                    yield reply
+            elif isinstance(event, ButtonPressed):
+                async for reply in self._button(chat, user, event):
+                    yield reply
+            elif isinstance(event, TextReceived):
+                yield Text(msg.TEXT_NOT_PHOTO)
+            elif isinstance(event, UnsupportedInput):
+                yield self._unsupported(event)
+
+    async def photos(self, chat: ChatRef, uploads: Sequence[PhotoReceived]) -> AsyncIterator[Reply]:
+        """Take one or several photos sent together; answers once for the lot."""
+        lock = self._lock(chat)
+        async with lock:
+            user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
+            assert user.id is not None
+            row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
+            if row is not None and row.state in ORDER_ACTIVE:
+                yield Text(msg.BUSY_WITH_ORDER)
+                return
+            if row is None or row.state not in ACCEPTS_PHOTOS:
+                row = await asyncio.to_thread(sessions.start_session, self.db, user.id, chat.chat_id)
+            assert row.id is not None
+            result = await take_photos(
+                self.db,
+                self.services.store,
+                self.services.engine.assessor,
+                row,
+                uploads,
+                max_photos=self.settings.max_selfies,
+            )
+            verdict = result.verdict.verdict
+            good, needed = len(result.verdict.usable), self.settings.min_selfies
+            summary = msg.count_line(good, needed) + ". " + (msg.READY if verdict.ready else verdict.message)
+            await asyncio.to_thread(
+                sessions.save_session, self.db, row, state=COLLECTING, data={"ready": verdict.ready}
+            )
+            buttons = choose_style_button(self.buttons_for(chat, row.id)) if verdict.ready else ()
+            yield Text("\n".join((*result.lines, "", summary)), buttons)
+
+    async def progress_message_sent(self, chat: ChatRef, message_id: str) -> None:
+        """The adapter posted a `ProgressMessage`; later progress edits that message."""
+        user = await asyncio.to_thread(sessions.find_user, self.db, chat.platform, chat.user_id)
+        if user is None or user.id is None:
+            return
+        row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
+        if row is not None:
+            await asyncio.to_thread(sessions.save_session, self.db, row, progress_message_id=message_id)
+
+    def unreadable_reply(self) -> Reply:
+        """For an upload the adapter could not even download."""
+        return Text(msg.PHOTO_UNREADABLE)
+
+    def _unsupported(self, event: UnsupportedInput) -> Reply:
+        if event.kind == "too_large":
+            size_mb = round((event.size or 0) / MB)
+            limit_mb = round(self.settings.max_upload_bytes / MB)
+            return Text(msg.TOO_LARGE.format(mb=size_mb, limit=limit_mb))
+        return Text(msg.UNSUPPORTED.get(event.kind, msg.UNSUPPORTED["other"]))
+
+    async def _command(self, chat: ChatRef, user: User, command: Command) -> AsyncIterator[Reply]:
+        assert user.id is not None
+        limits = {"min": self.settings.min_selfies, "max": self.settings.max_selfies}
+        name = command.name.lower()
+        if name == "start":
+            yield Text(msg.WELCOME.format(**limits))
+        elif name == "help":
+            yield Text(msg.HELP.format(**limits))
+        elif name in {"new", "cancel"}:
+            row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
+            had_order = await self.actions.end_session(row)
+            if name == "new":
+                await asyncio.to_thread(sessions.start_session, self.db, user.id, chat.chat_id)
+                yield Text(msg.NEW_SESSION.format(**limits))
+            elif row is None:
+                yield Text(msg.NOTHING_TO_CANCEL)
+            else:
+                yield Text(msg.CANCELLED_ORDER if had_order else msg.CANCELLED)
+        elif name == "delete":
+            yield Text(msg.DELETE_ASK, delete_buttons(self.buttons_for(chat, 0)))
+        elif name == "status":
+            yield await self._status(chat, user)
+        elif name == "styles":
+            styles = self.services.engine.styles.list()
+            lines = "\n".join(msg.STYLE_LINE.format(label=t.label, description=t.description) for t in styles)
+            yield Text(msg.STYLE_LIST.format(lines=lines))
+        else:
+            yield Text(msg.UNKNOWN_COMMAND)
+
+    async def _status(self, chat: ChatRef, user: User) -> Reply:
+        assert user.id is not None
+        row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
+        if row is None:
+            return Text(msg.STATUS_EMPTY)
+        assert row.id is not None
+        style = row.style or ""
+        if row.state in ORDER_ACTIVE and row.data.get("job_id"):
+            return Text(progress_text(await self.services.jobs.status(row.data["job_id"])))
+        if row.state == CHOOSING_STYLE:
+            return Text(msg.STATUS_CHOOSING, choose_style_button(self.buttons_for(chat, row.id)))
+        if row.state == PREVIEWING:
+            return Text(msg.STATUS_PREVIEWING.format(style=style))
+        if row.state == CONFIRMING:
+            return Text(msg.STATUS_CONFIRMING.format(style=style))
+        if row.state == DELIVERED:
+            return Text(msg.STATUS_DELIVERED.format(style=style))
+        photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
+        good = sum(1 for p in photos if p.ok)
+        ready = bool(row.data.get("ready"))
+        nxt = msg.READY if ready else msg.SEND_MORE.format(more=max(1, self.settings.min_selfies - good))
+        buttons = choose_style_button(self.buttons_for(chat, row.id)) if ready else ()
+        return Text(
+            msg.STATUS_COLLECTING.format(count=msg.count_line(good, self.settings.min_selfies), next=nxt),
+            buttons,
+        )
+
+    async def _button(self, chat: ChatRef, user: User, event: ButtonPressed) -> AsyncIterator[Reply]:
+        assert user.id is not None
+        try:
+            callback = self.signer.verify(chat.platform, chat.user_id, event.data)
+        except CallbackError:
+            log.warning("refused callback data from %s:%s", chat.platform, chat.user_id)
+            yield Notice(msg.NOT_YOUR_BUTTON)
+            return
+        if callback.action in {Action.DELETE_YES, Action.DELETE_NO}:
+            async for reply in self.actions.delete(user, confirmed=callback.action == Action.DELETE_YES):
+                yield reply
+            return
+        row: SelfieSession | None = await asyncio.to_thread(
+            sessions.get_session, self.db, callback.session_id
+        )
+        if row is None or row.user_id != user.id:
+            yield Notice(msg.STALE_BUTTON)
+            yield Text(msg.STALE_BUTTON)
+            return
+        async for reply in self.actions.run(chat, user, row, callback):
+            yield reply

@@ -1,0 +1,66 @@
+"""What a chat platform tells the conversation: the events its adapter translates updates into.
+
+Adapters (Telegram, Discord) download files and parse commands; the conversation never sees
+a platform object. Every event is a frozen dataclass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """Who is talking and where: the platform's user id and chat id, as strings."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    display_name: str = ""
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class PhotoReceived:
+    """One image upload (a photo or an image sent as a file). `album_id` groups the photos
+    a platform sent together (Telegram's media_group_id, one Discord message)."""
+
+    data: bytes
+    name: str
+    album_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    """A button's callback data, exactly as the platform returned it (still signed)."""
+
+    data: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command without its prefix: `Command("new")`, `Command("start", ("team_ab12",))`."""
+
+    name: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TextReceived:
+    text: str
+
+
+UNSUPPORTED_KINDS: Final = ("video", "sticker", "voice", "animation", "audio", "file", "too_large", "other")
+
+
+@dataclass(frozen=True)
+class UnsupportedInput:
+    """Something that is not a selfie: `kind` is one of `UNSUPPORTED_KINDS` (a video, a
+    sticker, a voice note, a GIF, a non-image file, a file over the size limit...)."""
+
+    kind: str
+    size: int | None = None
+
+
+Event = PhotoReceived | ButtonPressed | Command | TextReceived | UnsupportedInput

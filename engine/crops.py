@@ -1,0 +1,77 @@
+"""Aligned headshot crops (512 and 1024 px squares) from a face's landmarks.
+
+The crop is a similarity transform: it levels the eyes (undoing roll), scales so the
+eye-to-mouth distance is a fixed fraction of the side, and places the face where a
+headshot photographer would (hair and a little shoulder in frame). Generation uses these as
+identity references, ranking compares candidates with them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from engine.types import Face, FaceCrop, ImageArray, Photo, as_array
+
+CROP_SIZES = (512, 1024)
+SIDE_PER_EYE_MOUTH = 5.5
+"""Crop side in eye-to-mouth distances: brows to chin is about 2.5 of them, so the face fills
+about half the frame, the portrait framing of a headshot."""
+CENTRE_BELOW_EYES = 0.8
+"""Crop centre along the eye-to-mouth line (0 = eyes, 1 = mouth): leaves room for hair above."""
+
+
+def crop_box(face: Face) -> tuple[float, float, float, float]:
+    """(centre x, centre y, side, angle in degrees) of the headshot square in image pixels."""
+    left_eye, right_eye, _nose, mouth_left, mouth_right = (
+        np.asarray(p, dtype=np.float64) for p in face.landmarks
+    )
+    eyes = (left_eye + right_eye) / 2
+    mouth = (mouth_left + mouth_right) / 2
+    eye_mouth = float(np.linalg.norm(mouth - eyes))
+    eye_span = float(np.linalg.norm(right_eye - left_eye))
+    # Eye-to-mouth barely changes as the head turns; the eye span is the fallback for odd landmarks.
+    scale = max(eye_mouth, 0.8 * eye_span, 1.0)
+    centre = eyes + CENTRE_BELOW_EYES * (mouth - eyes)
+    angle = math.degrees(math.atan2(right_eye[1] - left_eye[1], right_eye[0] - left_eye[0]))
+    return float(centre[0]), float(centre[1]), SIDE_PER_EYE_MOUTH * scale, angle
+
+
+def crop_face(photo: Photo | Image.Image | ImageArray, face: Face, size: int = 1024) -> FaceCrop:
+    """The aligned `size` x `size` headshot of `face`; areas beyond the photo are edge-filled."""
+    if size < 16:
+        msg = f"size must be at least 16 pixels, got {size}"
+        raise ValueError(msg)
+    if isinstance(photo, Photo):
+        array, name = as_array(photo.image), photo.name
+    elif isinstance(photo, Image.Image):
+        array, name = as_array(photo), ""
+    else:
+        array, name = photo, ""
+    cx, cy, side, angle = crop_box(face)
+    shrink = side / size
+    if shrink > 2.0:
+        # warpAffine does not antialias; pre-shrink the source so the final resample is < 2x.
+        factor = 2.0 / shrink
+        small: ImageArray = cv2.resize(  # type: ignore[assignment]
+            array,
+            (max(1, round(array.shape[1] * factor)), max(1, round(array.shape[0] * factor))),
+            interpolation=cv2.INTER_AREA,
+        )
+        array, cx, cy, side = small, cx * factor, cy * factor, side * factor
+    scale = size / side
+    matrix = cv2.getRotationMatrix2D((cx, cy), angle, scale)
+    matrix[0, 2] += size / 2 - cx
+    matrix[1, 2] += size / 2 - cy
+    warped = cv2.warpAffine(
+        array, matrix, (size, size), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
+    return FaceCrop(image=Image.fromarray(warped, "RGB"), size=size, face=face, source_name=name)
+
+
+def headshot_crops(photo: Photo, face: Face) -> tuple[FaceCrop, ...]:
+    """The 512 and 1024 crops of one face, smallest first."""
+    return tuple(crop_face(photo, face, size) for size in CROP_SIZES)

@@ -1,0 +1,256 @@
+"""Seed stage 5: identity-conditioned SDXL with ControlNet, the production generation backend.
+
+`generate` reads like a diffusers pipeline call: check the request, pick the pipeline for
+its ControlNets, then per batch of candidates encode prompts, build identity and control
+conditioning, and denoise, reporting each step and stopping between steps on cancel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import torch
+from diffusers import StableDiffusionXLControlNetPipeline
+from PIL import Image
+
+from engine.conditioning import make_control_image
+from engine.errors import ModelUnavailableError, TransientGenerationError
+from engine.generation.loading import LoadedModels, load_models
+from engine.generation.options import GenerationOptions, ModelIds
+from engine.generation.prompt_encoding import PromptEncoder
+from engine.progress import CancelToken, ProgressEvent
+from engine.types import Candidate, CandidateSpec, GenerationRequest
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_CONTROLNET_PIPELINE: Any = StableDiffusionXLControlNetPipeline
+STAGE = "generate"
+INSTANTID_WEIGHT = 0.8
+"""Identity ControlNet scale when the request does not set `control_weights["instantid"]`."""
+MAX_STEPS = 100
+SIZE_MULTIPLE = 8
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one request runs with, fixed before the first step."""
+
+    controls: dict[str, float]
+    steps: int
+    guidance: float
+
+    @property
+    def cfg(self) -> bool:
+        return self.guidance > 1.0
+
+
+class DiffusersBackend:
+    """`GenerationBackend` on diffusers' SDXL pipelines. Build with `load` (slow, once per
+    worker); `generate` may then be called for every order."""
+
+    name = "diffusers"
+
+    def __init__(self, models: LoadedModels) -> None:
+        self.models = models
+        self._encoder = PromptEncoder(models.pipe, models.device)
+        self._pipelines: dict[tuple[str, ...], Any] = {(): models.pipe}
+
+    @classmethod
+    def load(cls, ids: ModelIds, options: GenerationOptions | None = None) -> DiffusersBackend:
+        return cls(load_models(ids, options or GenerationOptions()))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DiffusersBackend:
+        return cls.load(ModelIds.from_settings(settings), GenerationOptions.from_settings(settings))
+
+    @property
+    def options(self) -> GenerationOptions:
+        return self.models.options
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        progress: Callable[[ProgressEvent], None],
+        cancel: CancelToken,
+    ) -> list[Candidate]:
+        plan = self._check_inputs(request)
+        pipe = self._pipeline(tuple(plan.controls))
+        # diffusers' multi-ControlNet pipeline takes one conditioning image per net for the
+        # whole batch, and every candidate has its own: batch only with at most one net.
+        size = self.options.batch_size if len(plan.controls) <= 1 else 1
+        batches = [request.candidates[i : i + size] for i in range(0, len(request.candidates), size)]
+        total = plan.steps * len(batches)
+        candidates: list[Candidate] = []
+        for index, batch in enumerate(batches):
+            cancel.raise_if_cancelled()
+            images = self._denoise(
+                pipe,
+                request,
+                batch,
+                plan=plan,
+                offset=index * plan.steps,
+                total=total,
+                progress=progress,
+                cancel=cancel,
+            )
+            candidates.extend(
+                Candidate(image=image, seed=spec.seed, params=self._params(request, spec, plan))
+                for spec, image in zip(batch, images, strict=True)
+            )
+        return candidates
+
+    def _check_inputs(self, request: GenerationRequest) -> _Plan:
+        if not request.candidates:
+            raise ValueError("request.candidates is empty")
+        for value, label in ((request.width, "width"), (request.height, "height")):
+            if value % SIZE_MULTIPLE or value < 64:
+                raise ValueError(
+                    f"request.{label} must be a multiple of {SIZE_MULTIPLE} and >= 64, got {value}"
+                )
+        if not 1 <= request.steps <= MAX_STEPS:
+            raise ValueError(f"request.steps must be 1-{MAX_STEPS}, got {request.steps}")
+        dim = self.models.identity_dim
+        if dim is not None and request.identity.embedding.shape != (dim,):
+            raise ModelUnavailableError(
+                f"The identity adapter expects {dim}-value ArcFace embeddings but this profile has "
+                f"{request.identity.embedding.shape[-1]} (face backend '{request.identity.backend}'). "
+                "Set HEADSHOTS_FACE_BACKEND=insightface for real generation."
+            )
+        controls = {}
+        for kind, weight in request.control_weights.items():
+            if weight <= 0 or kind == "instantid":
+                continue
+            if kind not in self.models.controlnets:
+                log.warning("style asks for the %s ControlNet, which this worker did not load; skipped", kind)
+            elif all(
+                self._control_image(request, spec, i, kind) is not None
+                for i, spec in enumerate(request.candidates)
+            ):
+                controls[kind] = weight
+            else:
+                log.warning("no %s conditioning image for some candidates; %s ControlNet skipped", kind, kind)
+        if self.options.identity == "instantid":
+            if not request.reference_faces and not all(
+                "instantid" in s.control_images for s in request.candidates
+            ):
+                raise ValueError("InstantID mode needs request.reference_faces (for the face keypoints)")
+            controls["instantid"] = request.control_weights.get("instantid", INSTANTID_WEIGHT)
+        if self.options.fast:
+            return _Plan(controls, self.options.fast_steps, 0.0)
+        return _Plan(controls, request.steps, request.guidance)
+
+    @staticmethod
+    def _control_image(
+        request: GenerationRequest, spec: CandidateSpec, index: int, kind: str
+    ) -> Image.Image | None:
+        """The spec's own image, else one made from the reference selfies (cycled per candidate)."""
+        if kind in spec.control_images:
+            return spec.control_images[kind]
+        if not request.reference_faces:
+            return None
+        return make_control_image(kind, request.reference_faces[index % len(request.reference_faces)])
+
+    def _pipeline(self, kinds: tuple[str, ...]) -> Any:
+        """The base pipeline, or a ControlNet pipeline sharing its modules (built once per set)."""
+        if kinds not in self._pipelines:
+            base = self.models.pipe
+            controlnets = [self.models.controlnets[kind] for kind in kinds]
+            pipe = _CONTROLNET_PIPELINE(
+                vae=base.vae,
+                text_encoder=base.text_encoder,
+                text_encoder_2=base.text_encoder_2,
+                tokenizer=base.tokenizer,
+                tokenizer_2=base.tokenizer_2,
+                unet=base.unet,
+                controlnet=controlnets[0] if len(controlnets) == 1 else controlnets,
+                scheduler=base.scheduler,
+                feature_extractor=base.feature_extractor,
+                image_encoder=base.image_encoder,
+            )
+            pipe.set_progress_bar_config(disable=True)
+            if self.options.cpu_offload:
+                pipe.enable_model_cpu_offload(device=self.models.device)
+            self._pipelines[kinds] = pipe
+        return self._pipelines[kinds]
+
+    def _identity_embeds(self, request: GenerationRequest, count: int, cfg: bool) -> list[torch.Tensor]:
+        """IP-Adapter-FaceID input: (batch, 1 image, 1, dim), zeros as the unconditional half."""
+        embedding = torch.from_numpy(request.identity.embedding).to(self.models.device, self.models.dtype)
+        positive = embedding.reshape(1, 1, 1, -1).repeat(count, 1, 1, 1)
+        return [torch.cat([torch.zeros_like(positive), positive]) if cfg else positive]
+
+    def _denoise(
+        self,
+        pipe: Any,
+        request: GenerationRequest,
+        batch: Sequence[CandidateSpec],
+        *,
+        plan: _Plan,
+        offset: int,
+        total: int,
+        progress: Callable[[ProgressEvent], None],
+        cancel: CancelToken,
+    ) -> list[Image.Image]:
+        first = request.candidates.index(batch[0])
+
+        def on_step_end(_pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+            progress(ProgressEvent(STAGE, offset + step + 1, total))
+            cancel.raise_if_cancelled()
+            return tensors
+
+        embeddings = self._encoder.encode([s.prompt for s in batch], [s.negative_prompt for s in batch])
+        kwargs: dict[str, Any] = {
+            **embeddings.as_kwargs(),
+            "width": request.width,
+            "height": request.height,
+            "num_inference_steps": plan.steps,
+            "guidance_scale": plan.guidance,
+            "generator": [torch.Generator("cpu").manual_seed(spec.seed) for spec in batch],
+            "callback_on_step_end": on_step_end,
+            "output_type": "pil",
+        }
+        if self.models.identity_dim is not None:
+            pipe.set_ip_adapter_scale(request.identity_scale)
+            kwargs["ip_adapter_image_embeds"] = self._identity_embeds(request, len(batch), plan.cfg)
+        if plan.controls:
+            images = [
+                [self._control_image(request, spec, first + i, kind) for i, spec in enumerate(batch)]
+                for kind in plan.controls
+            ]
+            weights = list(plan.controls.values())
+            kwargs["image"] = images[0] if len(images) == 1 else [batch_images[0] for batch_images in images]
+            kwargs["controlnet_conditioning_scale"] = weights[0] if len(weights) == 1 else weights
+        try:
+            with torch.inference_mode():
+                return list(pipe(**kwargs).images)
+        except torch.OutOfMemoryError as exc:
+            torch.cuda.empty_cache()
+            raise TransientGenerationError(
+                "The GPU ran out of memory; the order will be retried (lower HEADSHOTS_GENERATION_BATCH_SIZE "
+                "or enable HEADSHOTS_GENERATION_CPU_OFFLOAD if it keeps happening)."
+            ) from exc
+
+    def _params(self, request: GenerationRequest, spec: CandidateSpec, plan: _Plan) -> dict[str, Any]:
+        """Everything needed to make this candidate again ("more like #3")."""
+        return {
+            **spec.params,
+            "backend": self.name,
+            "prompt": spec.prompt,
+            "negative_prompt": spec.negative_prompt,
+            "steps": plan.steps,
+            "guidance": plan.guidance,
+            "scheduler": "euler_trailing" if self.options.fast else self.options.scheduler,
+            "fast": self.options.fast,
+            "identity": self.options.identity,
+            "identity_scale": request.identity_scale,
+            "controls": dict(plan.controls),
+            "width": request.width,
+            "height": request.height,
+        }

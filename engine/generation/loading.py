@@ -1,0 +1,231 @@
+"""Loading the diffusion models once per worker, with errors that say how to get them.
+
+Everything slow or fallible about the diffusers backend happens here, at worker start-up:
+fetching weights (Hub id or local folder), attaching the identity adapter, the ControlNets
+and the few-step LoRA, and applying the speed and memory options. A missing model raises
+`ModelUnavailableError` naming the model and the command or setting that fixes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+from diffusers import (
+    ControlNetModel,
+    DDIMScheduler,
+    DPMSolverMultistepScheduler,
+    EulerAncestralDiscreteScheduler,
+    EulerDiscreteScheduler,
+    StableDiffusionXLPipeline,
+    UniPCMultistepScheduler,
+)
+from diffusers.models.attention_processor import AttnProcessor
+
+from engine.errors import ModelUnavailableError
+from engine.generation.options import GenerationOptions, ModelIds
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
+FAST_ADAPTER = "fast"
+
+
+@dataclass
+class LoadedModels:
+    """The loaded base pipeline and extras, on their device, ready to be shared by pipelines."""
+
+    pipe: Any
+    controlnets: dict[str, Any]
+    device: torch.device
+    dtype: torch.dtype
+    ids: ModelIds
+    options: GenerationOptions
+    identity_dim: int | None = None
+    adapters: list[str] = field(default_factory=list)
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` means a CUDA GPU, required: without one generation would take hours per order."""
+    if name == "auto":
+        if not torch.cuda.is_available():
+            raise ModelUnavailableError(
+                "Generation needs a CUDA GPU and none was found. Run the worker on a GPU machine, use the "
+                "preview backend (HEADSHOTS_GENERATION_BACKEND=preview), or set HEADSHOTS_DEVICE=cpu to "
+                "run very slowly on the processor.",
+                code="no_gpu",
+            )
+        return torch.device("cuda")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ModelUnavailableError(
+            f"HEADSHOTS_DEVICE={name} but no CUDA GPU is available here.", code="no_gpu"
+        )
+    return device
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    """float16 is not worth it on a CPU (slow or unsupported kernels): use float32 there."""
+    dtype = DTYPES[name]
+    if device.type == "cpu" and dtype == torch.float16:
+        log.info("float16 requested on CPU; using float32")
+        return torch.float32
+    return dtype
+
+
+def fetch(what: str, model_id: str | Path, env: str, load: Callable[[], T]) -> T:
+    """Run `load`, turning "not found / no network / bad folder" into an actionable error."""
+    try:
+        return load()
+    except (OSError, ValueError) as exc:
+        is_folder = isinstance(model_id, Path) or str(model_id).startswith(("/", ".", "~"))
+        how = (
+            f"check that the folder {model_id} exists and holds a diffusers save"
+            if is_folder
+            else f"download it with `huggingface-cli download {model_id}` (or `hf download {model_id}`) "
+            f"while online, or point {env} at a local folder"
+        )
+        raise ModelUnavailableError(
+            f"The {what} model '{model_id}' is not available on this machine: {how}. ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else ''})"
+        ) from exc
+
+
+SCHEDULERS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "euler": (EulerDiscreteScheduler, {}),
+    "euler_a": (EulerAncestralDiscreteScheduler, {}),
+    "dpmpp_2m": (DPMSolverMultistepScheduler, {}),
+    "dpmpp_2m_karras": (DPMSolverMultistepScheduler, {"use_karras_sigmas": True}),
+    "ddim": (DDIMScheduler, {}),
+    "unipc": (UniPCMultistepScheduler, {}),
+}
+FAST_SCHEDULER: tuple[Any, dict[str, Any]] = (EulerDiscreteScheduler, {"timestep_spacing": "trailing"})
+_PIPELINE: Any = StableDiffusionXLPipeline
+_CONTROLNET: Any = ControlNetModel
+
+
+def make_scheduler(name: str, config: Any, *, fast: bool) -> Any:
+    """A scheduler by name from the base model's config; the few-step LoRA needs Euler with
+    trailing timesteps, whatever was asked for."""
+    scheduler_class, extra = FAST_SCHEDULER if fast else SCHEDULERS[name]
+    return scheduler_class.from_config(config, **extra)
+
+
+def _projection_input_dim(pipe: Any) -> int:
+    projection = pipe.unet.encoder_hid_proj.image_projection_layers[0]
+    first = next(m for m in projection.modules() if isinstance(m, torch.nn.Linear))
+    return int(first.in_features)
+
+
+def _load_controlnets(ids: ModelIds, options: GenerationOptions, dtype: torch.dtype) -> dict[str, Any]:
+    controlnets: dict[str, Any] = {}
+    for kind in options.controlnets:
+        if kind not in ids.controlnets:
+            raise ModelUnavailableError(
+                f"No model is configured for the '{kind}' ControlNet; add it to HEADSHOTS_CONTROLNET_IDS "
+                f"(configured: {', '.join(ids.controlnets) or 'none'})."
+            )
+        model_id = ids.controlnets[kind]
+        controlnets[kind] = fetch(
+            f"{kind} ControlNet",
+            model_id,
+            "HEADSHOTS_CONTROLNET_IDS",
+            partial(
+                _CONTROLNET.from_pretrained,
+                str(model_id),
+                dtype=dtype,
+                local_files_only=options.local_files_only,
+            ),
+        )
+    if options.identity == "instantid":
+        controlnets["instantid"] = fetch(
+            "InstantID identity ControlNet",
+            ids.instantid,
+            "HEADSHOTS_INSTANTID_CONTROLNET_ID",
+            lambda: _CONTROLNET.from_pretrained(
+                str(ids.instantid),
+                subfolder=ids.instantid_subfolder,
+                dtype=dtype,
+                local_files_only=options.local_files_only,
+            ),
+        )
+    return controlnets
+
+
+def load_models(ids: ModelIds, options: GenerationOptions) -> LoadedModels:
+    """Load and prepare everything `options` asks for; slow (seconds to minutes), call once."""
+    device = resolve_device(options.device)
+    dtype = resolve_dtype(options.dtype, device)
+    pipe: Any = fetch(
+        "base diffusion",
+        ids.base,
+        "HEADSHOTS_BASE_MODEL_ID",
+        lambda: _PIPELINE.from_pretrained(
+            str(ids.base), dtype=dtype, local_files_only=options.local_files_only
+        ),
+    )
+    if not options.sdpa:
+        pipe.unet.set_attn_processor(AttnProcessor())
+        pipe.vae.set_attn_processor(AttnProcessor())
+    models = LoadedModels(pipe, _load_controlnets(ids, options, dtype), device, dtype, ids, options)
+    if options.identity != "none":
+        fetch(
+            "IP-Adapter-FaceID identity",
+            ids.ip_adapter,
+            "HEADSHOTS_IP_ADAPTER_ID",
+            lambda: pipe.load_ip_adapter(
+                str(ids.ip_adapter),
+                subfolder=None,
+                weight_name=ids.ip_adapter_weight,
+                image_encoder_folder=None,
+                local_files_only=options.local_files_only,
+            ),
+        )
+        models.identity_dim = _projection_input_dim(pipe)
+        models.adapters = list(getattr(pipe.unet, "peft_config", {}))
+    if options.fast:
+        fetch(
+            "few-step LoRA",
+            ids.fast_lora,
+            "HEADSHOTS_FAST_LORA_ID",
+            lambda: pipe.load_lora_weights(
+                str(ids.fast_lora),
+                weight_name=ids.fast_lora_weight,
+                adapter_name=FAST_ADAPTER,
+                local_files_only=options.local_files_only,
+            ),
+        )
+        models.adapters = [*models.adapters, FAST_ADAPTER]
+        pipe.set_adapters(models.adapters, adapter_weights=[1.0] * len(models.adapters))
+    pipe.scheduler = make_scheduler(options.scheduler, pipe.scheduler.config, fast=options.fast)
+    _place(models)
+    return models
+
+
+def _place(models: LoadedModels) -> None:
+    """Device, memory layout, tiling and compilation, in the order diffusion-fast uses."""
+    pipe, options = models.pipe, models.options
+    pipe.set_progress_bar_config(disable=True)
+    if options.channels_last:
+        pipe.unet.to(memory_format=torch.channels_last)
+        pipe.vae.to(memory_format=torch.channels_last)
+        for controlnet in models.controlnets.values():
+            controlnet.to(memory_format=torch.channels_last)
+    if options.vae_tiling:
+        pipe.vae.enable_tiling()
+    if options.cpu_offload:
+        if models.device.type != "cuda":
+            raise ModelUnavailableError("CPU offload only makes sense with a CUDA GPU; turn it off on CPU.")
+        pipe.enable_model_cpu_offload(device=models.device)
+    else:
+        pipe.to(models.device)
+        for controlnet in models.controlnets.values():
+            controlnet.to(models.device)
+    if options.compile:
+        pipe.unet = torch.compile(pipe.unet, mode="max-autotune", fullgraph=True)

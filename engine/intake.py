@@ -1,0 +1,157 @@
+"""The intake facade: what the chat layer and the CLI call for each upload and each set.
+
+`Assessor.assess` turns one upload's bytes into an `AssessedPhoto` (decode, detect, judge
+quality, embed the one face) and never raises for a bad upload: the report carries
+`unreadable` or `too_large` instead. `Assessor.assess_set` re-judges a whole set from stored
+`PhotoSignature`s without touching the models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+
+import cv2
+import numpy as np
+
+from engine.attributes import describe_face
+from engine.decode import decode_photo
+from engine.errors import ImageRejectedError
+from engine.faces.rotation import detect_upright
+from engine.identity import assess_set
+from engine.quality import assess_quality, counted_faces
+from engine.types import (
+    AssessedPhoto,
+    Attribute,
+    FaceAnalyzer,
+    ImageArray,
+    IssueCode,
+    Photo,
+    PhotoSignature,
+    QualityIssue,
+    QualityReport,
+    SetAssessment,
+    as_array,
+)
+
+log = logging.getLogger(__name__)
+
+WORKING_SIDE = 2048
+"""Big JPEGs are decoded at 1/2-1/8 scale, keeping the long side at least this many pixels:
+enough for 1024 px headshot crops, and it makes a 12 MP verdict several times faster."""
+
+
+def dhash(image: ImageArray) -> str:
+    """64-bit difference hash of the whole photo, as 16 hex digits."""
+    thumb = cv2.resize(image, (64, 64), interpolation=cv2.INTER_LINEAR)
+    gray = cv2.cvtColor(thumb, cv2.COLOR_RGB2GRAY)
+    small = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA).astype(np.int16)
+    bits = (small[:, 1:] > small[:, :-1]).flatten()
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+
+
+def signature_of(
+    assessed: AssessedPhoto, image_hash: str | None = None, attributes: tuple[Attribute, ...] = ()
+) -> PhotoSignature:
+    """The small, storable summary of an assessed photo that `assess_set` works from."""
+    report, face = assessed.report, assessed.face
+    embedding = None
+    if face is not None and face.embedding is not None:
+        embedding = tuple(float(v) for v in face.embedding)
+    return PhotoSignature(
+        name=report.name,
+        ok=report.ok,
+        codes=tuple(report.codes),
+        embedding=embedding,
+        yaw=report.yaw,
+        pitch=report.pitch,
+        roll=report.roll,
+        brightness=report.brightness,
+        dhash=image_hash,
+        attributes=attributes,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Assessment:
+    """One upload's result: the assessed photo (None if undecodable) and its signature."""
+
+    report: QualityReport
+    assessed: AssessedPhoto | None
+    signature: PhotoSignature
+    seconds: float
+
+
+class Assessor:
+    """Stages 1-2 for a chat bot: a fast verdict per photo, a cheap verdict per set.
+
+    Build once with a loaded `FaceAnalyzer` (see `engine.faces.load_face_analyzer`) and reuse.
+    Safe to call from several threads (e.g. `asyncio.to_thread`): model calls are serialised,
+    since neither dlib nor onnxruntime promise thread-safe shared state here and the CPU is
+    the bottleneck anyway; decoding runs in parallel.
+    """
+
+    def __init__(
+        self,
+        analyzer: FaceAnalyzer,
+        *,
+        max_bytes: int,
+        max_pixels: int,
+        min_photos: int,
+        working_side: int = WORKING_SIDE,
+    ) -> None:
+        self.analyzer = analyzer
+        self.working_side = working_side
+        self._models = threading.Lock()
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.min_photos = min_photos
+
+    def assess(self, data: bytes, name: str) -> Assessment:
+        """Decode and judge one upload; never raises for a bad upload."""
+        started = time.perf_counter()
+        try:
+            photo = decode_photo(
+                data, name, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.working_side
+            )
+        except ImageRejectedError as exc:
+            code = IssueCode.TOO_LARGE if exc.code == "too_large" else IssueCode.UNREADABLE
+            report = QualityReport(name=name, issues=(QualityIssue(code, exc.user_message),), faces=0)
+            signature = PhotoSignature(name=name, ok=False, codes=(code.value,), embedding=None)
+            return Assessment(report, None, signature, time.perf_counter() - started)
+        assessed, image_hash, attributes = self._assess_photo(photo)
+        seconds = time.perf_counter() - started
+        log.debug("assessed %s in %.0f ms: %s", name, seconds * 1000, assessed.report.codes or "ok")
+        return Assessment(assessed.report, assessed, signature_of(assessed, image_hash, attributes), seconds)
+
+    def assess_photo(self, photo: Photo) -> AssessedPhoto:
+        """Judge an already decoded photo."""
+        return self._assess_photo(photo)[0]
+
+    def _assess_photo(self, photo: Photo) -> tuple[AssessedPhoto, str, tuple[Attribute, ...]]:
+        image = as_array(photo.image)
+        with self._models:
+            faces = self.analyzer.detect(image)
+            if not faces:
+                # A sideways or upside-down photo: find the face turned, report the tilt.
+                faces = detect_upright(self.analyzer, image)
+        report = assess_quality(photo.name, image, faces)
+        people = counted_faces(faces)
+        face = None
+        attributes: tuple[Attribute, ...] = ()
+        if len(people) == 1:
+            with self._models:
+                face = dataclasses.replace(people[0], embedding=self.analyzer.embed(image, people[0]))
+                attributes = describe_face(self.analyzer, image, face)
+        return AssessedPhoto(photo=photo, report=report, face=face), dhash(image), attributes
+
+    def assess_set(self, signatures: list[PhotoSignature]) -> SetAssessment:
+        """The set verdict from stored signatures, in upload order (no model calls)."""
+        return assess_set(
+            signatures,
+            backend=self.analyzer.name,
+            threshold=self.analyzer.match_threshold,
+            min_photos=self.min_photos,
+        )

@@ -1,0 +1,75 @@
+"""Seed stage 7 (planning): the batch of candidate specs for one order.
+
+The prompts and style axes (attire, expression, lighting, framing, background) come from the
+style through `engine.prompts.plan_candidates`; this module decides how many candidates an
+order gets and which of the user's best selfies each one takes its pose from, and records
+the camera choices (key-light side, zoom, tilt) every backend can honour. All choices come
+from one seeded RNG, so the same order plans the same batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Sequence
+
+from engine.prompts import plan_candidates
+from engine.styles import StyleTemplate
+from engine.types import Attribute, CandidateSpec, FaceCrop
+
+MIN_CANDIDATES, MAX_CANDIDATES = 1, 100
+"""An order normally has 20-100 candidates (`Settings.candidates_per_order`); fewer is allowed
+for previews and tests."""
+POSE_REFERENCES = 5
+"""How many of the user's best selfies poses are taken from: enough variety, no weak photos."""
+LIGHTS = ("front", "left", "right", "butterfly")
+"""Key-light positions the preview renders (the diffusion prompt carries the style's own)."""
+ZOOMS = {"close": 6.8, "head": 7.6, "chest": 9.0}
+"""Frame height in eye-to-mouth distances: a close headshot, head and shoulders, chest up."""
+MAX_TILT = 3.0
+"""Degrees of head tilt a candidate may add, for a natural, unposed look."""
+
+
+def zoom_for(framing: str | None) -> str:
+    """The zoom that matches a style's framing text ("chest-up framing" -> "chest")."""
+    text = (framing or "").lower()
+    if "chest" in text or "waist" in text or "bust" in text:
+        return "chest"
+    if "close" in text or "tight" in text:
+        return "close"
+    return "head"
+
+
+def plan_variations(
+    template: StyleTemplate,
+    attributes: Sequence[Attribute],
+    references: Sequence[FaceCrop],
+    *,
+    count: int,
+    seed: int,
+) -> list[CandidateSpec]:
+    """`count` specs varying seed, pose reference, lighting, expression and framing.
+
+    `references` are the user's aligned selfies, best first; poses cycle through the first
+    `POSE_REFERENCES`, so every good selfie is used before any repeats.
+    """
+    if not MIN_CANDIDATES <= count <= MAX_CANDIDATES:
+        raise ValueError(f"count must be from {MIN_CANDIDATES} to {MAX_CANDIDATES}, got {count}")
+    if not references:
+        raise ValueError("references must hold at least one aligned selfie")
+    best = list(references[:POSE_REFERENCES])
+    specs = plan_candidates(template, attributes, count, seed, reference_faces=best)
+    rng = random.Random(seed ^ 0x5EED)
+    lights = [LIGHTS[(i + rng.randrange(len(LIGHTS))) % len(LIGHTS)] for i in range(count)]
+    planned = []
+    for spec, light in zip(specs, lights, strict=True):
+        variation = dict(spec.params.get("variation", {}))
+        camera = {
+            "light": light,
+            "zoom": zoom_for(variation.get("framing")),
+            "tilt": round(rng.uniform(-MAX_TILT, MAX_TILT), 2),
+        }
+        params = {**spec.params, "camera": camera}
+        params.setdefault("reference", best[spec.params.get("index", 0) % len(best)].source_name)
+        planned.append(dataclasses.replace(spec, params=params))
+    return planned

@@ -1,0 +1,45 @@
+"""Running the Discord bot inside `headshots serve`, beside the Telegram bot and the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+from handlers.discord.bot import HeadshotBot
+
+if TYPE_CHECKING:
+    from conversations.dialogue import Conversation
+
+log = logging.getLogger(__name__)
+
+
+def build_discord_bot(settings: Settings, conversation: Conversation) -> HeadshotBot:
+    """The bot on the conversation's database and photo store (the ones the worker uses)."""
+    services = conversation.services
+    return HeadshotBot(settings=settings, db=services.db, store=services.store, conversation=conversation)
+
+
+async def run_discord(settings: Settings, conversation: Conversation, stop: asyncio.Event) -> None:
+    """Log in, stay connected until `stop` is set, then close cleanly.
+
+    Does nothing (and says so) without `HEADSHOTS_DISCORD_TOKEN`, so `serve` can always call it.
+    """
+    if not settings.discord_token:
+        log.info("Discord bot off: HEADSHOTS_DISCORD_TOKEN is not set")
+        return
+    bot = build_discord_bot(settings, conversation)
+    await bot.login(settings.discord_token)
+    connection = asyncio.create_task(bot.connect(), name="discord-gateway")
+    stopping = asyncio.create_task(stop.wait(), name="discord-stop")
+    try:
+        done, _ = await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if connection in done:
+            connection.result()  # a fatal gateway error (bad token, intents) surfaces here
+    finally:
+        stopping.cancel()
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await connection

@@ -1,0 +1,247 @@
+"""The Telegram bot: python-telegram-bot's `Application`, wired to the conversation.
+
+All wiring sits in `TelegramBot._wire`: commands, photos and image documents (single or as
+albums), everything else as "unsupported", buttons, text, one error handler. Each callback
+translates an update into a conversation event and renders the replies; the dialogue lives
+in `conversations`. A background loop posts progress edits and finished albums from
+`Courier`. State is in our database, so PTB persistence is not used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, TypeAlias
+
+from telegram import BotCommand, Message, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.settings import Settings
+from conversations import messages as msg
+from conversations.delivery import Outgoing
+from conversations.dialogue import Conversation
+from conversations.events import (
+    ButtonPressed,
+    ChatRef,
+    Command,
+    Event,
+    PhotoReceived,
+    TextReceived,
+    UnsupportedInput,
+)
+from conversations.replies import ProgressMessage, Reply
+from handlers.telegram.albums import MediaGroupCollector
+from handlers.telegram.render import Renderer
+from handlers.telegram.updates import (
+    BOT_API_DOWNLOAD_LIMIT,
+    PLATFORM,
+    IncomingImage,
+    chat_ref,
+    incoming_image,
+    unsupported,
+)
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {
+    "start": "Welcome and what makes a good selfie",
+    "help": "What I can do",
+    "new": "Start again with new photos",
+    "status": "Where your photos or order are",
+    "styles": "The styles you can choose",
+    "cancel": "Stop this session",
+    "delete": "Delete all your photos and results",
+}
+UNSUPPORTED = (
+    filters.ANIMATION
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.Sticker.ALL
+    | filters.VOICE
+    | filters.AUDIO
+)
+IMAGES = filters.PHOTO | filters.Document.IMAGE
+
+AppType: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+
+class TelegramBot:
+    """Owns the PTB application and the courier loop; `start()` polls, `stop()` shuts down."""
+
+    def __init__(self, settings: Settings, conversation: Conversation) -> None:
+        self.settings = settings
+        self.conversation = conversation
+        self.courier = conversation.courier
+        self.albums: MediaGroupCollector[PhotoReceived | None] = MediaGroupCollector(
+            settings.telegram_album_wait_s
+        )
+        self.limit = min(settings.max_upload_bytes, BOT_API_DOWNLOAD_LIMIT)
+        self.application: AppType = (
+            ApplicationBuilder()
+            .token(settings.telegram_token)
+            .base_url(settings.telegram_base_url)
+            .base_file_url(settings.telegram_base_file_url)
+            .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate))
+            .concurrent_updates(settings.telegram_concurrent_updates)
+            .build()
+        )
+        self._courier_task: asyncio.Task[None] | None = None
+        self._wire(self.application)
+
+    def _wire(self, app: AppType) -> None:
+        app.add_handler(CommandHandler(list(COMMANDS), self.on_command))
+        app.add_handler(MessageHandler(UNSUPPORTED, self.on_unsupported))
+        app.add_handler(MessageHandler(IMAGES, self.on_image))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        app.add_handler(MessageHandler(filters.COMMAND, self.on_unknown_command))
+        app.add_handler(MessageHandler(filters.ALL, self.on_unsupported))
+        app.add_error_handler(self.on_error)
+
+    async def start(self, *, poll_timeout: int = 10) -> None:
+        app = self.application
+        await app.initialize()
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS.items()])
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        self._courier_task = asyncio.create_task(self._courier_loop())
+        log.info("telegram bot @%s polling", app.bot.username)
+
+    async def stop(self) -> None:
+        if self._courier_task is not None:
+            self._courier_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._courier_task
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    # Update callbacks: translate, hand over, render.
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        name = message.text.split()[0].lstrip("/").split("@")[0]
+        await self._dispatch(update, Command(name, tuple(context.args or ())))
+
+    async def on_unknown_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text:
+            await self._dispatch(update, Command(message.text.split()[0].lstrip("/").split("@")[0]))
+
+    async def on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None:
+            await self._dispatch(update, TextReceived(message.text or ""))
+
+    async def on_unsupported(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None:
+            await self._dispatch(update, unsupported(message))
+
+    async def on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        chat = chat_ref(update)
+        if query is None or chat is None:
+            return
+        renderer = Renderer(self.application.bot, chat.chat_id, query)
+        await self._render(chat, renderer, self.conversation.handle(chat, ButtonPressed(query.data or "")))
+        await renderer.finish()
+
+    async def on_image(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, chat_ref(update)
+        if message is None or chat is None:
+            return
+        image = incoming_image(message)
+        if image is None:
+            await self._dispatch(update, unsupported(message))
+            return
+        if image.size is not None and image.size > self.limit:
+            await self._dispatch(update, UnsupportedInput("too_large", image.size))
+            return
+        download = asyncio.create_task(self._download(image))
+        if image.album_id is None:
+            uploads = [await download]
+        else:
+            group = await self.albums.join(image.album_id, download)
+            if group is None:
+                return  # another update of the album answers for all of them
+            uploads = group
+        photos = [p for p in uploads if p is not None]
+        renderer = Renderer(self.application.bot, chat.chat_id)
+        if not photos:
+            await renderer.send(self.conversation.unreadable_reply())
+            return
+        await self._render(chat, renderer, self.conversation.photos(chat, photos))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: log with the update's context, tell the user something useful."""
+        chat = chat_ref(update) if isinstance(update, Update) else None
+        log.error("error handling update from %s", chat, exc_info=context.error)
+        if chat is not None:
+            with contextlib.suppress(Exception):
+                await self.application.bot.send_message(chat.chat_id, msg.SOMETHING_WENT_WRONG)
+
+    # Helpers.
+
+    async def _download(self, image: IncomingImage) -> PhotoReceived | None:
+        try:
+            file = await self.application.bot.get_file(image.file_id)
+            data = bytes(await file.download_as_bytearray())
+        except Exception:
+            log.warning("could not download %s", image.file_id, exc_info=True)
+            return None
+        return PhotoReceived(data, image.name, image.album_id)
+
+    async def _dispatch(self, update: Update, event: Event) -> None:
+        chat = chat_ref(update)
+        if chat is None:
+            return
+        renderer = Renderer(self.application.bot, chat.chat_id)
+        await self._render(chat, renderer, self.conversation.handle(chat, event))
+
+    async def _render(self, chat: ChatRef, renderer: Renderer, replies: AsyncIterator[Reply]) -> None:
+        async for reply in replies:
+            sent = await renderer.send(reply)
+            if isinstance(reply, ProgressMessage) and isinstance(sent, Message):
+                await self.conversation.progress_message_sent(chat, str(sent.message_id))
+
+    async def _courier_loop(self) -> None:
+        while True:
+            try:
+                for item in await self.courier.collect(PLATFORM):
+                    await self._post(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("courier round failed")
+            await asyncio.sleep(self.settings.telegram_courier_interval_s)
+
+    async def _post(self, item: Outgoing) -> None:
+        renderer = Renderer(self.application.bot, item.chat_id)
+        try:
+            for reply in item.replies:
+                await renderer.send(reply)
+        except Exception:
+            log.exception("could not post to chat %s", item.chat_id)
+            await self.courier.unsent(item)
+            return
+        await self.courier.sent(item)

@@ -1,0 +1,88 @@
+"""Albums waiting to be posted to a chat: written by workers, consumed by the bots.
+
+The worker adds an entry in the same transaction that marks the job done, and the unique
+`(job_id, kind)` makes a second entry for one album impossible. A bot claims entries with a
+lease, posts them, then marks them delivered; if it dies in between, the lease runs out and
+the entry is claimed again, so a bot restart never loses an album.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from storage.database import Database
+from storage.models import Job, OutboxEntry, utcnow
+
+
+def add_entry(session: Session, job: Job, *, kind: str, payload: dict[str, Any]) -> bool:
+    """Queue `job`'s `kind` for delivery inside the caller's transaction; False if already queued."""
+    existing = session.exec(
+        select(OutboxEntry.id).where(OutboxEntry.job_id == job.id, OutboxEntry.kind == kind)
+    ).first()
+    if existing is not None:
+        return False
+    session.add(
+        OutboxEntry(job_id=job.id, kind=kind, platform=job.platform, chat_id=job.chat_id, payload=payload)
+    )
+    return True
+
+
+def claim(db: Database, platform: str, *, limit: int = 10, lease_s: float = 120.0) -> list[OutboxEntry]:
+    """Take up to `limit` undelivered entries for `platform`, oldest first, for `lease_s` seconds.
+
+    Each entry is taken with a compare-and-set on its lease, so two bot processes polling the
+    same table never post the same album.
+    """
+    now = utcnow()
+    free = or_(col(OutboxEntry.claimed_until).is_(None), col(OutboxEntry.claimed_until) < now)
+    with db.session() as session:
+        candidates = list(
+            session.exec(
+                select(OutboxEntry.id)
+                .where(OutboxEntry.platform == platform, col(OutboxEntry.delivered_at).is_(None), free)
+                .order_by(col(OutboxEntry.id))
+                .limit(limit)
+            )
+        )
+    claimed: list[OutboxEntry] = []
+    for entry_id in candidates:
+        with db.session() as session:
+            taken = session.execute(
+                update(OutboxEntry)
+                .where(col(OutboxEntry.id) == entry_id, col(OutboxEntry.delivered_at).is_(None), free)
+                .values(claimed_until=now + timedelta(seconds=lease_s), attempts=OutboxEntry.attempts + 1)
+            ).rowcount  # type: ignore[attr-defined]
+            if taken:
+                entry = session.get(OutboxEntry, entry_id)
+                if entry is not None:
+                    claimed.append(entry)
+    return claimed
+
+
+def mark_delivered(db: Database, entry_id: int) -> None:
+    """The chat has the album; the entry will never be claimed again."""
+    with db.session() as session:
+        session.execute(
+            update(OutboxEntry)
+            .where(col(OutboxEntry.id) == entry_id, col(OutboxEntry.delivered_at).is_(None))
+            .values(delivered_at=utcnow(), claimed_until=None)
+        )
+
+
+def release(db: Database, entry_id: int) -> None:
+    """Posting failed (chat API down): make the entry claimable again at once."""
+    with db.session() as session:
+        session.execute(
+            update(OutboxEntry)
+            .where(col(OutboxEntry.id) == entry_id, col(OutboxEntry.delivered_at).is_(None))
+            .values(claimed_until=None)
+        )
+
+
+def entries_for_job(db: Database, job_id: str) -> list[OutboxEntry]:
+    with db.session() as session:
+        return list(session.exec(select(OutboxEntry).where(OutboxEntry.job_id == job_id)))

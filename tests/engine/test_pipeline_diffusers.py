@@ -1,0 +1,80 @@
+"""The diffusers backend through the same pipeline, with tiny random SDXL components.
+
+The identity adapter is a tiny IP-Adapter-FaceID checkpoint sized for dlib's 128-value
+embeddings, so the person_a profile the pipeline builds really conditions the UNet. Random
+weights draw noise, not people: the ranker must drop every candidate and deliver nothing.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+import torch
+from diffusers import UNet2DConditionModel
+
+from engine.generation.diffusers_backend import DiffusersBackend
+from engine.generation.options import GenerationOptions, ModelIds
+from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
+from engine.progress import ProgressEvent
+from tests.engine.tiny_sdxl import IP_ADAPTER_WEIGHT, TinyModels, faceid_state_dict
+
+DLIB_DIM = 128
+
+
+@pytest.fixture(scope="module")
+def diffusers_backend(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> DiffusersBackend:
+    unet = UNet2DConditionModel.from_pretrained(tiny_models.base, subfolder="unet")
+    adapter = tmp_path_factory.mktemp("faceid-128")
+    torch.save(faceid_state_dict(unet, embed_dim=DLIB_DIM), adapter / IP_ADAPTER_WEIGHT)
+    ids = ModelIds(
+        base=tiny_models.base,
+        ip_adapter=adapter,
+        ip_adapter_weight=IP_ADAPTER_WEIGHT,
+        controlnets=MappingProxyType({"canny": tiny_models.controlnets["canny"]}),
+    )
+    options = GenerationOptions(
+        device="cpu", dtype="float32", controlnets=("canny",), scheduler="euler", local_files_only=True
+    )
+    return DiffusersBackend.load(ids, options)
+
+
+def test_diffusers_backend_runs_through_the_pipeline_and_noise_is_never_delivered(
+    engine_resources: EngineResources,
+    diffusers_backend: DiffusersBackend,
+    person_a_selfies: list[tuple[str, bytes]],
+) -> None:
+    resources: Any = EngineResources(
+        analyzer=engine_resources.analyzer,
+        styles=engine_resources.styles,
+        backends={**engine_resources.backends, "diffusers": diffusers_backend},
+        postprocessor=engine_resources.postprocessor,
+        assessor=engine_resources.assessor,
+    )
+    events: list[ProgressEvent] = []
+    request = PipelineRequest(
+        selfies=person_a_selfies,
+        style="corporate",
+        count=3,
+        keep=2,
+        seed=4,
+        backend="diffusers",
+        width=64,
+        height=64,
+        steps=2,
+    )
+    album = run_pipeline(request, resources, progress=events.append)
+    assert album.stats["backend"] == "diffusers"
+    assert album.stats["candidates"] == 3
+    assert len(album.scored) == 3
+    for item in album.scored:
+        assert item.candidate.params["backend"] == "diffusers"
+        assert item.candidate.params["identity"] == "faceid"
+        assert item.candidate.params["postprocess"][-2:] == ["upscale:lanczos", "detail"]
+        assert max(item.candidate.image.size) == 2048
+        assert item.rejected in {"no_face", "blank", "multiple_faces", "identity_too_low"}
+    assert len(album) == 0
+    assert album.dropped == 3
+    assert album.contact_sheet is None
+    assert [e.step for e in events if e.stage == "generate"][-1] == 3

@@ -1,0 +1,211 @@
+"""Tiny SDXL-shaped components with random weights, built the way diffusers' own tests do.
+
+Real classes and real config shapes (two CLIP text encoders, a `text_time` UNet, a VAE, a
+ControlNet from the UNet, an IP-Adapter-FaceID checkpoint), small enough to run a whole
+pipeline on CPU in well under a second per step. Saved with `save_pretrained` so the backend
+loads them through its real loading code from local folders.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from diffusers import (
+    AutoencoderKL,
+    ControlNetModel,
+    EulerDiscreteScheduler,
+    StableDiffusionXLPipeline,
+    UNet2DConditionModel,
+)
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+
+ID_EMBED_DIM = 512
+"""ArcFace's size, what IP-Adapter-FaceID expects."""
+IP_ADAPTER_WEIGHT = "ip-adapter-faceid_tiny.bin"
+FAST_LORA_WEIGHT = "tiny_lightning_lora.safetensors"
+CONTROL_EMBEDDING_CHANNELS = (16, 32)
+"""One downsampling step, matching the tiny VAE's factor of 2."""
+
+
+@dataclass(frozen=True)
+class TinyModels:
+    base: Path
+    ip_adapter: Path
+    controlnets: dict[str, Path]
+    instantid: Path
+    fast_lora: Path
+
+
+def _bytes_to_unicode() -> list[str]:
+    """CLIP's byte-level alphabet (every byte as a printable character)."""
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
+    codes = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            codes.append(256 + extra)
+            extra += 1
+    return [chr(code) for code in codes]
+
+
+def make_tokenizer(folder: Path) -> CLIPTokenizer:
+    """A character-level CLIP tokenizer (no merges): real class, 514-entry vocabulary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    chars = _bytes_to_unicode()
+    vocab = {token: index for index, token in enumerate([*chars, *(c + "</w>" for c in chars)])}
+    vocab["<|startoftext|>"] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    return CLIPTokenizer(
+        vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"), model_max_length=77
+    )
+
+
+def make_pipeline(tokenizer: CLIPTokenizer) -> StableDiffusionXLPipeline:
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 2),
+        projection_class_embeddings_input_dim=80,  # 6 time ids x 8 + text_encoder_2's 32
+        cross_attention_dim=64,  # 32 + 32 from the two text encoders
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, steps_offset=1, beta_schedule="scaled_linear",
+        timestep_spacing="leading",
+    )  # fmt: skip
+    vae = AutoencoderKL(
+        block_out_channels=[32, 64],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        latent_channels=4,
+        sample_size=64,
+    )
+    text_config = CLIPTextConfig(
+        bos_token_id=512, eos_token_id=513, pad_token_id=513, hidden_size=32, intermediate_size=37,
+        layer_norm_eps=1e-05, num_attention_heads=4, num_hidden_layers=3, vocab_size=600,
+        hidden_act="gelu", projection_dim=32,
+    )  # fmt: skip
+    return StableDiffusionXLPipeline(
+        vae=vae,
+        text_encoder=CLIPTextModel(text_config),
+        text_encoder_2=CLIPTextModelWithProjection(text_config),
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+    )
+
+
+def faceid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dict[str, torch.Tensor]]:
+    """IP-Adapter-FaceID's checkpoint layout: an MLP projection to 4 tokens plus one
+    to_k_ip/to_v_ip pair per cross-attention layer, numbered as the original repo does."""
+    cross_dim = unet.config.cross_attention_dim
+    tokens = 4
+    generator = torch.Generator().manual_seed(1)
+    image_proj = {
+        "proj.0.weight": torch.randn(embed_dim * 2, embed_dim, generator=generator) * 0.05,
+        "proj.0.bias": torch.zeros(embed_dim * 2),
+        "proj.2.weight": torch.randn(cross_dim * tokens, embed_dim * 2, generator=generator) * 0.05,
+        "proj.2.bias": torch.zeros(cross_dim * tokens),
+        "norm.weight": torch.ones(cross_dim),
+        "norm.bias": torch.zeros(cross_dim),
+    }
+    ip_adapter: dict[str, torch.Tensor] = {}
+    key_id = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue
+        if name.startswith("mid_block"):
+            hidden = unet.config.block_out_channels[-1]
+        elif name.startswith("up_blocks"):
+            hidden = list(reversed(unet.config.block_out_channels))[int(name[len("up_blocks.")])]
+        else:
+            hidden = unet.config.block_out_channels[int(name[len("down_blocks.")])]
+        ip_adapter[f"{key_id}.to_k_ip.weight"] = torch.randn(hidden, cross_dim, generator=generator) * 0.3
+        ip_adapter[f"{key_id}.to_v_ip.weight"] = torch.randn(hidden, cross_dim, generator=generator) * 0.3
+        key_id += 2
+    return {"image_proj": image_proj, "ip_adapter": ip_adapter}
+
+
+def _randomise_zero_convs(controlnet: Any) -> None:
+    """`from_unet` zero-initialises the hint embedding's last conv and the output convs (a new
+    ControlNet starts as a no-op); random values stand in for trained weights so that the
+    conditioning image visibly reaches the UNet."""
+    zero_convs = [
+        controlnet.controlnet_cond_embedding.conv_out,
+        *controlnet.controlnet_down_blocks,
+        controlnet.controlnet_mid_block,
+    ]
+    for conv in zero_convs:
+        torch.nn.init.normal_(conv.weight, std=0.5)
+
+
+def save_tiny_lora(unet: Any, folder: Path) -> None:
+    """A random LoRA on the UNet's attention projections, saved in diffusers' LoRA format
+    (the layout SDXL-Lightning / Hyper-SD publish), standing in for the few-step LoRA."""
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    copy = UNet2DConditionModel.from_config(unet.config)
+    torch.manual_seed(13)
+    copy.add_adapter(
+        LoraConfig(
+            r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"], init_lora_weights=False
+        )
+    )
+    StableDiffusionXLPipeline.save_lora_weights(
+        folder, unet_lora_layers=get_peft_model_state_dict(copy), weight_name=FAST_LORA_WEIGHT
+    )
+
+
+def save_tiny_models(root: Path) -> TinyModels:
+    """Build and save everything the diffusers backend loads, under `root`."""
+    pipe: Any = make_pipeline(make_tokenizer(root / "tokenizer-src"))
+    base = root / "tiny-sdxl"
+    pipe.save_pretrained(base)
+    controlnets = {}
+    for index, kind in enumerate(("canny", "openpose")):
+        torch.manual_seed(10 + index)
+        controlnet = ControlNetModel.from_unet(
+            pipe.unet, conditioning_embedding_out_channels=CONTROL_EMBEDDING_CHANNELS
+        )
+        _randomise_zero_convs(controlnet)
+        controlnets[kind] = root / f"controlnet-{kind}"
+        controlnet.save_pretrained(controlnets[kind])
+    torch.manual_seed(12)
+    identity_net = ControlNetModel.from_unet(
+        pipe.unet, conditioning_embedding_out_channels=CONTROL_EMBEDDING_CHANNELS
+    )
+    _randomise_zero_convs(identity_net)
+    instantid = root / "instantid"
+    identity_net.save_pretrained(instantid / "ControlNetModel")
+    ip_adapter = root / "ip-adapter-faceid"
+    ip_adapter.mkdir()
+    torch.save(faceid_state_dict(pipe.unet), ip_adapter / IP_ADAPTER_WEIGHT)
+    fast_lora = root / "fast-lora"
+    save_tiny_lora(pipe.unet, fast_lora)
+    return TinyModels(
+        base=base, ip_adapter=ip_adapter, controlnets=controlnets, instantid=instantid, fast_lora=fast_lora
+    )
