@@ -141,9 +141,10 @@ class ActionHandler:
         photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
         usable = [p for p in photos if p.ok]
         try:
-            image = await asyncio.to_thread(
-                make_preview, self.services.engine, self.services.store, usable, template.name
-            )
+            async with self.services.engine_lock:
+                image = await asyncio.to_thread(
+                    make_preview, self.services.engine, self.services.store, usable, template.name
+                )
         except EngineError as exc:
             await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
             yield Text(msg.PREVIEW_FAILED.format(reason=exc.user_message), choose_style_button(make))

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
@@ -56,13 +56,19 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Services:
-    """What the conversation works with; built once by `headshots serve` (or a test)."""
+    """What the conversation works with; built once by `headshots serve` (or a test).
+
+    `engine` must not be shared with a worker running in the same process: face models
+    (dlib's detector) are not thread-safe, so the conversation uses them one call at a time
+    under `engine_lock`, and a worker needs its own copy.
+    """
 
     settings: Settings
     db: Database
     store: PhotoStore
     engine: EngineResources
     jobs: JobQueue
+    engine_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Conversation:
@@ -128,6 +134,7 @@ class Conversation:
                 self.db,
                 self.services.store,
                 self.services.engine.assessor,
+                self.services.engine_lock,
                 row,
                 uploads,
                 max_photos=self.settings.max_selfies,

@@ -89,21 +89,27 @@ async def take_photos(
     db: Database,
     store: PhotoStore,
     assessor: Assessor,
+    engine_lock: asyncio.Lock,
     session: SelfieSession,
     uploads: Sequence[PhotoReceived],
     *,
     max_photos: int,
 ) -> IntakeResult:
-    """Judge and keep `uploads` (up to the session's room), then re-judge the whole set."""
+    """Judge and keep `uploads` (up to the session's room), then re-judge the whole set.
+
+    The face models run one photo at a time under `engine_lock` (they are not thread-safe);
+    storing and the database work run beside them.
+    """
     assert session.id is not None
     existing = await asyncio.to_thread(session_photos, db, session.id)
     room = max(0, max_photos - len(existing))
     accepted, refused = list(uploads[:room]), len(uploads) - min(room, len(uploads))
     start = len(existing) + 1
     names = [photo_name(start + i) for i in range(len(accepted))]
-    assessments = await asyncio.gather(
-        *(asyncio.to_thread(assessor.assess, up.data, name) for up, name in zip(accepted, names, strict=True))
-    )
+    assessments = []
+    for upload, name in zip(accepted, names, strict=True):
+        async with engine_lock:
+            assessments.append(await asyncio.to_thread(assessor.assess, upload.data, name))
     prefix = session_prefix(session.user_id, session.id)
     keys = await asyncio.gather(
         *(asyncio.to_thread(_store, store, prefix, n, a) for n, a in zip(names, assessments, strict=True))

@@ -1,0 +1,362 @@
+"""A local emulator of the Telegram Bot API, for driving the real PTB `Application` in tests.
+
+It serves `getUpdates` (long polling) with the updates a test scripts through `EmulatedUser`,
+records every other call (`sendMessage`, `sendPhoto`, `sendMediaGroup`, `sendDocument`,
+`editMessageText`, `answerCallbackQuery`, `deleteMessage`, ...) with its parameters and
+uploaded files, and serves `getFile` plus file downloads for the files a test registered
+(the real photos in `../shared/faces/`). It speaks the wire format PTB uses: form fields
+with JSON-encoded objects, multipart uploads with `attach://` references.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from PIL import Image
+
+TOKEN = "123456:TEST-token"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Headshots", "username": "headshots_test_bot"}
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+JSON_FIELDS = {"reply_markup", "media", "allowed_updates", "commands", "entities", "caption_entities"}
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made: method, decoded parameters, uploaded files by field name."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
+    result: Any = None
+
+    @property
+    def chat_id(self) -> str | None:
+        value = self.params.get("chat_id")
+        return None if value is None else str(value)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    def buttons(self) -> list[dict[str, str]]:
+        """Every inline button of the message: `{"text", "callback_data"}`."""
+        markup = self.params.get("reply_markup") or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    def button(self, label_part: str) -> dict[str, str]:
+        for button in self.buttons():
+            if label_part.lower() in button["text"].lower():
+                return button
+        msg = f"no button with {label_part!r} among {[b['text'] for b in self.buttons()]}"
+        raise AssertionError(msg)
+
+
+@dataclass
+class StoredFile:
+    data: bytes | None
+    size: int
+    unique_id: str
+
+
+class TelegramEmulator:
+    """The Bot API on 127.0.0.1; `base_url` / `base_file_url` go into PTB's builder."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[ApiCall] = []
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._file_ids = itertools.count(1)
+        self._files: dict[str, StoredFile] = {}
+        self._new_update = asyncio.Condition()
+        self._new_call = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.delivered_update_ids: set[int] = set()
+
+    # Server lifecycle.
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # Scripting updates.
+
+    def user(self, user_id: int, first_name: str = "Test") -> EmulatedUser:
+        return EmulatedUser(self, user_id, first_name)
+
+    def add_file(self, data: bytes | None, *, size: int | None = None) -> tuple[str, str]:
+        """Register a downloadable file; returns (file_id, file_unique_id)."""
+        number = next(self._file_ids)
+        file_id, unique_id = f"file-{number}", f"u{number}"
+        self._files[file_id] = StoredFile(data, size if size is not None else len(data or b""), unique_id)
+        return file_id, unique_id
+
+    async def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        async with self._new_update:
+            self._updates.append({"update_id": update_id, **update})
+            self._new_update.notify_all()
+        return update_id
+
+    def next_message_id(self) -> int:
+        return next(self._message_ids)
+
+    # Reading what the bot did.
+
+    def calls_to(self, chat_id: int | str, *methods: str) -> list[ApiCall]:
+        return [
+            c for c in self.calls if c.chat_id == str(chat_id) and (not methods or c.method in methods)
+        ]
+
+    async def wait_for(self, predicate: Callable[[ApiCall], bool], *, timeout: float = 30.0, after: int = 0) -> ApiCall:
+        """The first call (from index `after`) matching `predicate`, waiting for it if needed."""
+        deadline = time.monotonic() + timeout
+        async with self._new_call:
+            while True:
+                for call in self.calls[after:]:
+                    if predicate(call):
+                        return call
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    recent = [(c.method, c.chat_id, c.text[:60]) for c in self.calls[-15:]]
+                    msg = f"no matching Bot API call within {timeout} s; last calls: {recent}"
+                    raise AssertionError(msg)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_call.wait(), remaining)
+
+    # HTTP handlers.
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params, files = await _read_params(request)
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        call = ApiCall(method, params, files)
+        result, error = self._answer(call)
+        call.result = result
+        async with self._new_call:
+            self.calls.append(call)
+            self._new_call.notify_all()
+        if error is not None:
+            return web.json_response({"ok": False, "error_code": 400, "description": error}, status=400)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        file_id = Path(request.match_info["path"]).stem
+        stored = self._files.get(file_id)
+        if request.match_info["token"] != self.token or stored is None or stored.data is None:
+            return web.Response(status=404)
+        return web.Response(body=stored.data, content_type="application/octet-stream")
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        async with self._new_update:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and (remaining := deadline - time.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_update.wait(), remaining)
+            batch = self._updates[:limit]
+        self.delivered_update_ids.update(u["update_id"] for u in batch)
+        return batch
+
+    def _answer(self, call: ApiCall) -> tuple[Any, str | None]:
+        method, params = call.method, call.params
+        if method == "getMe":
+            return BOT_USER, None
+        if method == "getFile":
+            stored = self._files.get(str(params.get("file_id")))
+            if stored is None:
+                return None, "Bad Request: invalid file_id"
+            if stored.size > DOWNLOAD_LIMIT:
+                return None, "Bad Request: file is too big"
+            file_id = str(params["file_id"])
+            return {
+                "file_id": file_id,
+                "file_unique_id": stored.unique_id,
+                "file_size": stored.size,
+                "file_path": f"documents/{file_id}.jpg",
+            }, None
+        if method in {"sendMessage", "sendPhoto", "sendDocument"}:
+            return self._message(params, call.files, method), None
+        if method == "sendMediaGroup":
+            media = params.get("media") or []
+            if not 2 <= len(media) <= 10:
+                return None, "Bad Request: media group must include 2-10 items"
+            return [self._message({**params, "caption": m.get("caption")}, {}, "sendPhoto") for m in media], None
+        if method in {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}:
+            return self._message(params, {}, method, message_id=int(params["message_id"])), None
+        return True, None
+
+    def _message(
+        self, params: dict[str, Any], files: dict[str, bytes], method: str, *, message_id: int | None = None
+    ) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": message_id if message_id is not None else self.next_message_id(),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+        }
+        if params.get("text"):
+            message["text"] = params["text"]
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        if method == "sendPhoto":
+            message["photo"] = [{"file_id": "sent", "file_unique_id": "sent", "width": 1, "height": 1}]
+        if method == "sendDocument":
+            message["document"] = {"file_id": "sent-doc", "file_unique_id": "sent-doc"}
+        return message
+
+
+async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Form or multipart fields, JSON-decoded where the Bot API sends objects; files apart."""
+    params: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    if request.content_type == "application/json":
+        body = await request.json() if request.can_read_body else {}
+        return dict(body), files
+    form = await request.post()
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            files[key] = value.file.read()
+            params[key] = f"attach://{key}"
+        elif key in JSON_FIELDS:
+            params[key] = json.loads(str(value))
+        else:
+            params[key] = value
+    for key, value in request.query.items():
+        params.setdefault(key, value)
+    return params, files
+
+
+class EmulatedUser:
+    """A person chatting with the bot in a private chat; every method pushes one update."""
+
+    def __init__(self, emulator: TelegramEmulator, user_id: int, first_name: str) -> None:
+        self.emulator = emulator
+        self.id = user_id
+        self.first_name = first_name
+
+    @property
+    def sender(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "language_code": "en"}
+
+    def _message(self, **fields: Any) -> dict[str, Any]:
+        return {
+            "message_id": self.emulator.next_message_id(),
+            "date": int(time.time()),
+            "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
+            "from": self.sender,
+            **fields,
+        }
+
+    async def send_text(self, text: str) -> int:
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self.emulator.push({"message": self._message(**fields)})
+
+    async def send_photo(self, data: bytes, *, media_group_id: str | None = None) -> int:
+        file_id, unique = self.emulator.add_file(data)
+        width, height = Image.open(io.BytesIO(data)).size
+        thumb_id, thumb_unique = self.emulator.add_file(data)
+        sizes = [
+            {"file_id": thumb_id, "file_unique_id": thumb_unique, "width": 90, "height": 90, "file_size": len(data)},
+            {"file_id": file_id, "file_unique_id": unique, "width": width, "height": height, "file_size": len(data)},
+        ]
+        fields: dict[str, Any] = {"photo": sizes}
+        if media_group_id is not None:
+            fields["media_group_id"] = media_group_id
+        return await self.emulator.push({"message": self._message(**fields)})
+
+    async def send_album(self, photos: list[bytes], group_id: str) -> list[int]:
+        return [await self.send_photo(data, media_group_id=group_id) for data in photos]
+
+    async def send_document(
+        self, data: bytes | None, *, file_name: str, mime_type: str, size: int | None = None
+    ) -> int:
+        file_id, unique = self.emulator.add_file(data, size=size)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": size if size is not None else len(data or b""),
+        }
+        return await self.emulator.push({"message": self._message(document=document)})
+
+    async def send_media(self, kind: str) -> int:
+        """A video, sticker, voice note or GIF (animation), with plausible fields."""
+        file_id, unique = self.emulator.add_file(b"\x00" * 16)
+        base = {"file_id": file_id, "file_unique_id": unique, "file_size": 16}
+        fields: dict[str, Any]
+        if kind == "video":
+            fields = {"video": {**base, "width": 640, "height": 480, "duration": 3}}
+        elif kind == "sticker":
+            sticker = {**base, "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"}
+            fields = {"sticker": sticker}
+        elif kind == "voice":
+            fields = {"voice": {**base, "duration": 2}}
+        elif kind == "animation":
+            animation = {**base, "width": 320, "height": 240, "duration": 2}
+            document = {**base, "file_name": "funny.gif.mp4", "mime_type": "video/mp4"}
+            fields = {"animation": animation, "document": document}
+        else:
+            msg = f"unknown media kind {kind!r}"
+            raise ValueError(msg)
+        return await self.emulator.push({"message": self._message(**fields)})
+
+    async def press(self, message: ApiCall | dict[str, Any], callback_data: str) -> int:
+        """Press a button under a message the bot sent (or any data: a forged press)."""
+        result = message.result if isinstance(message, ApiCall) else message
+        if isinstance(result, list):
+            result = result[0]
+        query = {
+            "id": str(self.emulator.next_message_id()),
+            "from": self.sender,
+            "chat_instance": f"ci-{self.id}",
+            "data": callback_data,
+            "message": result,
+        }
+        return await self.emulator.push({"callback_query": query})

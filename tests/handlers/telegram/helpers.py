@@ -1,0 +1,43 @@
+"""Small readers for the emulator's recorded calls, shared by the Telegram tests."""
+
+from __future__ import annotations
+
+from tests.emulators.telegram import ApiCall, EmulatedUser, TelegramEmulator
+
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendMediaGroup", "sendDocument")
+
+
+async def reply_to(
+    emulator: TelegramEmulator,
+    user: EmulatedUser,
+    contains: str,
+    *,
+    method: str = "sendMessage",
+    after: int = 0,
+    timeout: float = 60.0,
+) -> ApiCall:
+    """The first message to `user` of `method` whose text or caption contains `contains`."""
+    return await emulator.wait_for(
+        lambda c: c.method == method and c.chat_id == str(user.id) and contains.lower() in c.text.lower(),
+        after=after,
+        timeout=timeout,
+    )
+
+
+def style_button(call: ApiCall, style: str) -> str:
+    for button in call.buttons():
+        if f".st.{''}" in button["callback_data"] or button["callback_data"].split(".")[1] == "st":
+            if button["callback_data"].split(".")[3] == style:
+                return button["callback_data"]
+    msg = f"no button for style {style!r}"
+    raise AssertionError(msg)
+
+
+def answers(emulator: TelegramEmulator, after: int = 0) -> list[str]:
+    return [
+        str(c.params.get("text", "")) for c in emulator.calls[after:] if c.method == "answerCallbackQuery"
+    ]
+
+
+def texts_to(emulator: TelegramEmulator, user: EmulatedUser, after: int = 0) -> list[str]:
+    return [c.text for c in emulator.calls[after:] if c.chat_id == str(user.id) and c.method in SEND_METHODS]
