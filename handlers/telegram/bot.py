@@ -145,7 +145,8 @@ class TelegramBot:
     async def on_unknown_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is not None and message.text:
-            await self._dispatch(update, Command(message.text.split()[0].lstrip("/").split("@")[0]))
+            words = message.text.split()
+            await self._dispatch(update, Command(words[0].lstrip("/").split("@")[0], tuple(words[1:])))
 
     async def on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
