@@ -30,7 +30,7 @@ def test_operations_recover_after_the_server_drops_every_connection(postgres_url
     try:
         with database.session() as session:
             session.add(User(platform="telegram", platform_user_id="before"))
-        assert database.engine.pool.checkedin() >= 1, "a pooled connection is waiting"
+        assert database.engine.pool.checkedin() >= 1, "a pooled connection is waiting"  # type: ignore[attr-defined]
 
         assert _terminate_our_backends(database) >= 1
 
