@@ -65,7 +65,9 @@ class Renderer:
             )
         if isinstance(reply, MediaGroup):
             media = [
-                InputMediaPhoto(InputFile(data, filename=f"{i + 1:02d}.jpg"), caption=caption or None)
+                InputMediaPhoto(
+                    InputFile(data, filename=f"{i + 1:02d}.jpg", attach=True), caption=caption or None
+                )
                 for i, (data, caption) in enumerate(zip(reply.images, _captions(reply), strict=True))
             ]
             messages = await self.bot.send_media_group(self.chat_id, media)
