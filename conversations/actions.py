@@ -141,7 +141,7 @@ class ActionHandler:
         photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
         usable = [p for p in photos if p.ok]
         try:
-            async with self.services.engine_lock:
+            async with self.services.engine_gate.exclusive():
                 image = await asyncio.to_thread(
                     make_preview, self.services.engine, self.services.store, usable, template.name
                 )

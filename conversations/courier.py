@@ -59,9 +59,11 @@ class Courier:
                 await asyncio.to_thread(sessions.save_session, self.db, row, state=DELIVERED)
 
     async def unsent(self, item: Outgoing) -> None:
-        """Posting failed: the album goes back to the outbox to be tried again."""
+        """Posting failed half-way: the album stays claimed until its lease runs out
+        (`Settings.outbox_lease_s`) and is then posted again, so a chat API outage is not
+        answered with a burst of retries."""
         if item.entry_id is not None:
-            await asyncio.to_thread(outbox.release, self.db, item.entry_id)
+            log.warning("album of outbox entry %s not delivered; retried after the lease", item.entry_id)
 
     def _make(self, user: User, row: SelfieSession | None) -> ButtonMaker:
         session_id = row.id if row is not None and row.id is not None else 0

@@ -32,6 +32,7 @@ from conversations.events import (
     TextReceived,
     UnsupportedInput,
 )
+from conversations.gate import EngineGate
 from conversations.guard import RateLimiter, Verdict, is_admin
 from conversations.keyboards import ButtonMaker, choose_style_button, delete_buttons
 from conversations.orders import progress_text
@@ -62,8 +63,8 @@ class Services:
     """What the conversation works with; built once by `headshots serve` (or a test).
 
     `engine` must not be shared with a worker running in the same process: face models
-    (dlib's detector) are not thread-safe, so the conversation uses them one call at a time
-    under `engine_lock`, and a worker needs its own copy.
+    (dlib's detector) are not thread-safe, so the conversation shares them between verdicts
+    and previews through `engine_gate`, and a worker needs its own copy.
     """
 
     settings: Settings
@@ -71,7 +72,7 @@ class Services:
     store: PhotoStore
     engine: EngineResources
     jobs: JobQueue
-    engine_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    engine_gate: EngineGate = field(default_factory=EngineGate)
     metrics: Metrics | None = None
     """Verdict counts go here when set (`headshots serve` with a metrics port)."""
 
@@ -157,9 +158,9 @@ class Conversation:
                     self.db,
                     self.services.store,
                     self.services.engine.assessor,
-                    self.services.engine_lock,
                     row,
                     uploads,
+                    engine_gate=self.services.engine_gate,
                     max_photos=self.settings.max_selfies,
                 )
             except StoreFullError:
@@ -169,7 +170,11 @@ class Conversation:
             self._count_verdicts(result.codes)
             verdict = result.verdict.verdict
             good, needed = len(result.verdict.usable), self.settings.min_selfies
-            summary = msg.count_line(good, needed) + ". " + (msg.READY if verdict.ready else verdict.message)
+            summary = (
+                msg.count_line(good, needed)
+                + ". "
+                + (msg.READY if verdict.ready else _advice(verdict.message))
+            )
             await asyncio.to_thread(
                 sessions.save_session, self.db, row, state=COLLECTING, data={"ready": verdict.ready}
             )
@@ -219,7 +224,7 @@ class Conversation:
     def _unsupported(self, event: UnsupportedInput) -> Reply:
         if event.kind == "too_large":
             size_mb = round((event.size or 0) / MB)
-            limit_mb = round(self.settings.max_upload_bytes / MB)
+            limit_mb = round((event.limit or self.settings.max_upload_bytes) / MB)
             return Text(msg.TOO_LARGE.format(mb=size_mb, limit=limit_mb))
         return Text(msg.UNSUPPORTED.get(event.kind, msg.UNSUPPORTED["other"]))
 
@@ -302,3 +307,12 @@ class Conversation:
             return
         async for reply in self.actions.run(chat, user, row, callback):
             yield reply
+
+
+def _advice(message: str) -> str:
+    """The engine's set verdict without its leading count ("5 good photos so far; "), which
+    the running count already says."""
+    head, sep, rest = message.partition("; ")
+    if sep and head.split(" ", 1)[0].isdigit() and "good photo" in head:
+        return rest[:1].upper() + rest[1:]
+    return message

@@ -57,10 +57,12 @@ UNSUPPORTED_KINDS: Final = ("video", "sticker", "voice", "animation", "audio", "
 @dataclass(frozen=True)
 class UnsupportedInput:
     """Something that is not a selfie: `kind` is one of `UNSUPPORTED_KINDS` (a video, a
-    sticker, a voice note, a GIF, a non-image file, a file over the size limit...)."""
+    sticker, a voice note, a GIF, a non-image file, a file over the size limit...).
+    For "too_large", `size` is the file's and `limit` the platform's limit in bytes."""
 
     kind: str
     size: int | None = None
+    limit: int | None = None
 
 
 Event = PhotoReceived | ButtonPressed | Command | TextReceived | UnsupportedInput

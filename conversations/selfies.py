@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from conversations import messages as msg
 from conversations.events import PhotoReceived
+from conversations.gate import EngineGate
 from conversations.sessions import add_photos, save_photos, session_photos, session_prefix
 from engine.intake import Assessment, Assessor
 from engine.types import PhotoSignature, SetAssessment
@@ -91,16 +92,16 @@ async def take_photos(
     db: Database,
     store: PhotoStore,
     assessor: Assessor,
-    engine_lock: asyncio.Lock,
     session: SelfieSession,
     uploads: Sequence[PhotoReceived],
     *,
+    engine_gate: EngineGate,
     max_photos: int,
 ) -> IntakeResult:
     """Judge and keep `uploads` (up to the session's room), then re-judge the whole set.
 
-    The face models run one photo at a time under `engine_lock` (they are not thread-safe);
-    storing and the database work run beside them.
+    Photos are judged in parallel threads (the assessor serialises its model calls, the
+    decoding overlaps) while no preview holds the models (`engine_gate`).
     """
     assert session.id is not None
     existing = await asyncio.to_thread(session_photos, db, session.id)
@@ -108,10 +109,12 @@ async def take_photos(
     accepted, refused = list(uploads[:room]), len(uploads) - min(room, len(uploads))
     start = len(existing) + 1
     names = [photo_name(start + i) for i in range(len(accepted))]
-    assessments = []
-    for upload, name in zip(accepted, names, strict=True):
-        async with engine_lock:
-            assessments.append(await asyncio.to_thread(assessor.assess, upload.data, name))
+    assessments = await asyncio.gather(
+        *(
+            engine_gate.run_shared(assessor.assess, up.data, name)
+            for up, name in zip(accepted, names, strict=True)
+        )
+    )
     prefix = session_prefix(session.user_id, session.id)
     keys = await _store_all(store, prefix, names, assessments)
     rows = [

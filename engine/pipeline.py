@@ -27,17 +27,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.album import contact_sheet
+from engine.attributes import describe_face
 from engine.crops import crop_face
 from engine.errors import SetNotReadyError
 from engine.faces import load_face_analyzer
-from engine.intake import Assessment, Assessor, signature_of
+from engine.intake import Assessment, Assessor, dhash, signature_of
 from engine.postprocess import PostProcessor, load_upscaler
 from engine.preview import PreviewBackend
 from engine.progress import CancelToken, ProgressCallback, ProgressEvent, ignore_progress
 from engine.prompts import build_request
 from engine.ranking import rank_candidates
 from engine.styles import BUILTIN_DIR, StyleLibrary
-from engine.types import Album, AssessedPhoto, FaceAnalyzer, FaceCrop, GenerationBackend, Photo, as_array
+from engine.types import (
+    Album,
+    AssessedPhoto,
+    FaceAnalyzer,
+    FaceCrop,
+    GenerationBackend,
+    Photo,
+    SetAssessment,
+    as_array,
+)
 from engine.variations import MAX_CANDIDATES, plan_variations
 
 if TYPE_CHECKING:
@@ -153,8 +163,11 @@ def check_inputs(request: PipelineRequest, resources: EngineResources) -> None:
 
 def _assess(selfie: Selfie, assessor: Assessor) -> Assessment:
     if isinstance(selfie, Photo):
+        # Already decoded (the chat layer keeps them): the same verdict, hash and attributes.
         assessed = assessor.assess_photo(selfie)
-        return Assessment(assessed.report, assessed, signature_of(assessed), 0.0)
+        image = as_array(selfie.image)
+        attributes = () if assessed.face is None else describe_face(assessor.analyzer, image, assessed.face)
+        return Assessment(assessed.report, assessed, signature_of(assessed, dhash(image), attributes), 0.0)
     name, data = selfie
     return assessor.assess(data, name)
 
@@ -168,6 +181,13 @@ def best_selfies(
         (a for a in chosen if a.face is not None),
         key=lambda a: (-(similarities.get(a.photo.name) or 0.0), -(a.report.sharpness or 0.0)),
     )
+
+
+def not_ready_message(verdict: SetAssessment, assessments: Sequence[Assessment]) -> str:
+    """The set verdict, then one line per problem photo (its own and set-level issues)."""
+    reports = [verdict.applied_to(a.report) for a in assessments]
+    lines = [f"{report.name}: {issue.message}" for report in reports for issue in report.issues]
+    return "\n".join([verdict.verdict.message, *lines])
 
 
 def run_pipeline(
@@ -198,16 +218,13 @@ def run_pipeline(
         progress(ProgressEvent("assess", index + 1, len(request.selfies)))
     verdict = resources.assessor.assess_set([a.signature for a in assessments])
     if not verdict.verdict.ready or verdict.profile is None:
-        raise SetNotReadyError(verdict.verdict.message)
+        raise SetNotReadyError(not_ready_message(verdict, assessments))
     done("assess")
 
     # 2. Identity profile, attributes and aligned crops of the best selfies.
     selfies = best_selfies(assessments, verdict.usable, verdict.similarities)
     references: list[FaceCrop] = [crop_face(s.photo, s.face, REFERENCE_SIZE) for s in selfies if s.face]
-    best = selfies[0]
-    assert best.face is not None
-    attributes = resources.analyzer.attributes(as_array(best.photo.image), best.face)
-    profile = dataclasses.replace(verdict.profile, attributes=tuple(attributes))
+    profile = verdict.profile  # its attributes are the set's consensus (engine.attributes)
     progress(ProgressEvent("identity", 1, 1))
     done("identity")
 

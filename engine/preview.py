@@ -19,6 +19,7 @@ from PIL import Image
 
 from engine.crops import SIDE_PER_EYE_MOUTH, crop_box
 from engine.postprocess import PostProcessor
+from engine.postprocess.background import replace_background
 from engine.progress import CancelToken, ProgressEvent
 from engine.styles import StyleLibrary
 from engine.types import AssessedPhoto, Candidate, CandidateSpec, Face, GenerationRequest, as_array
@@ -30,6 +31,8 @@ EYE_LINE = 0.40
 MIN_ZOOM = 6.0
 """Tightest frame (eye-to-mouth distances) when the selfie has little below the chin."""
 LIGHT_STRENGTH = 0.14
+EDGE_FEATHER = 0.004
+"""Feather (fraction of the frame) where the photo's own edge meets the backdrop."""
 
 
 class PreviewBackend:
@@ -58,8 +61,11 @@ class PreviewBackend:
         for index, spec in enumerate(request.candidates):
             cancel.raise_if_cancelled()
             selfie = by_name.get(str(spec.params.get("reference")), selfies[index % len(selfies)])
-            image, face = frame_headshot(selfie, spec, (request.width, request.height))
+            image, face, inside = frame_headshot(selfie, spec, (request.width, request.height))
             image = relight(image, str(spec.params.get("camera", {}).get("light", "front")))
+            if settings.background.startswith("#"):
+                # Beyond the photo's edge: backdrop, never smeared edge pixels.
+                image = replace_background(image, inside, settings.background)
             image, done = self.postprocessor.apply_look(image, face, settings)
             params = {
                 **spec.params,
@@ -75,9 +81,11 @@ class PreviewBackend:
 
 def frame_headshot(
     selfie: AssessedPhoto, spec: CandidateSpec, size: tuple[int, int]
-) -> tuple[np.ndarray, Face]:
+) -> tuple[np.ndarray, Face, np.ndarray]:
     """The selfie warped to a `size` headshot: eyes level (plus the spec's small tilt) on
-    `EYE_LINE`, the face centred, zoom from the spec's framing; returns the face moved along."""
+    `EYE_LINE`, the face centred, zoom from the spec's framing. Returns the image, the face
+    moved along, and a soft mask of the pixels that came from the photo (1) rather than from
+    beyond its edge (0, edge-replicated), which a backdrop later covers."""
     face = selfie.face
     assert face is not None
     width, height = size
@@ -113,7 +121,12 @@ def frame_headshot(
     warped = cv2.warpAffine(
         source, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
-    return warped, _moved(face, matrix)
+    inside = cv2.warpAffine(
+        np.ones(source.shape[:2], np.float32), matrix, (width, height), flags=cv2.INTER_LINEAR
+    )
+    inside = cv2.erode(inside, np.ones((3, 3), np.uint8))
+    inside = cv2.GaussianBlur(inside, (0, 0), max(1.0, EDGE_FEATHER * max(width, height)))
+    return warped, _moved(face, matrix), np.asarray(inside, np.float32)
 
 
 def _moved(face: Face, matrix: np.ndarray) -> Face:

@@ -169,6 +169,26 @@ def _cut_off(face: Face, width: int, height: int) -> bool:
     return bool(outside.any()) or x0 < 0 or y0 < 0 or x1 > width or y1 > height
 
 
+def _pose_issue(face: Face) -> QualityIssue | None:
+    """The largest of yaw, pitch and roll past `POSE_MAX`, said the way a user can fix it."""
+    if abs(face.roll) > 135:
+        return _issue(
+            IssueCode.POSE_TOO_EXTREME, "The photo is upside down; turn it upright and send it again."
+        )
+    if abs(face.roll) > 75 and abs(face.yaw) < 30:
+        return _issue(IssueCode.POSE_TOO_EXTREME, "The photo is sideways; turn it upright and send it again.")
+    worst = max(
+        (("turned", face.yaw), ("tilted up or down", face.pitch), ("tilted sideways", face.roll)),
+        key=lambda a: abs(a[1]),
+    )
+    if abs(worst[1]) <= POSE_MAX:
+        return None
+    degrees = round(abs(worst[1]) / 5) * 5
+    return _issue(
+        IssueCode.POSE_TOO_EXTREME, f"Face the camera: your head is {worst[0]} about {degrees} degrees."
+    )
+
+
 def _lighting_issue(m: FaceMeasures) -> QualityIssue | None:
     """At most one lighting problem, the one to fix first (backlight explains a dark face)."""
     if m.background - m.brightness > BACKLIGHT_GAP and m.brightness < BACKLIT_FACE_MAX:
@@ -238,17 +258,9 @@ def assess_quality(name: str, image: ImageArray, faces: list[Face]) -> QualityRe
     lighting = _lighting_issue(m)
     if lighting is not None:
         issues.append(lighting)
-    worst = max(
-        (("turned", face.yaw), ("tilted up or down", face.pitch), ("tilted sideways", face.roll)),
-        key=lambda a: abs(a[1]),
-    )
-    if abs(worst[1]) > POSE_MAX:
-        issues.append(
-            _issue(
-                IssueCode.POSE_TOO_EXTREME,
-                f"Face the camera: your head is {worst[0]} about {round(abs(worst[1]) / 5) * 5} degrees.",
-            )
-        )
+    pose = _pose_issue(face)
+    if pose is not None:
+        issues.append(pose)
     if m.eye_aspect is not None and m.eye_aspect < EYES_CLOSED_EAR:
         issues.append(_issue(IssueCode.EYES_CLOSED, "Your eyes look closed; send one with your eyes open."))
     return QualityReport(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from engine.errors import EngineError
@@ -109,8 +109,20 @@ def create_job(db: Database, spec: OrderSpec, limits: OrderLimits, *, now: datet
 
 
 def _check_limits(session: Session, user_id: int, limits: OrderLimits, now: datetime) -> None:
-    active = session.exec(
-        select(func.count()).select_from(Job).where(Job.user_id == user_id, col(Job.state).in_(ACTIVE_STATES))
+    is_active = col(Job.state).in_(ACTIVE_STATES)
+    # Today's orders that used (or will use) the GPU: not failed, not cancelled before starting.
+    used_today = and_(
+        col(Job.created_at) >= _start_of_day(now),
+        or_(
+            col(Job.state).in_((*ACTIVE_STATES, JobState.DONE.value)),
+            and_(col(Job.state) == JobState.CANCELLED.value, col(Job.started_at).is_not(None)),
+        ),
+    )
+    active, today = session.exec(
+        select(
+            func.coalesce(func.sum(case((is_active, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((used_today, 1), else_=0)), 0),
+        ).where(Job.user_id == user_id)
     ).one()
     if active >= limits.active_orders:
         msg = (
@@ -119,18 +131,7 @@ def _check_limits(session: Session, user_id: int, limits: OrderLimits, now: date
             else f"You already have {active} orders in progress; wait for one to finish."
         )
         raise ActiveOrderLimitError(msg)
-    if limits.daily_quota <= 0:
-        return
-    counted = or_(
-        col(Job.state).in_((*ACTIVE_STATES, JobState.DONE.value)),
-        and_(col(Job.state) == JobState.CANCELLED.value, col(Job.started_at).is_not(None)),
-    )
-    today = session.exec(
-        select(func.count())
-        .select_from(Job)
-        .where(Job.user_id == user_id, col(Job.created_at) >= _start_of_day(now), counted)
-    ).one()
-    if today >= limits.daily_quota:
+    if limits.daily_quota > 0 and today >= limits.daily_quota:
         plural = "order" if limits.daily_quota == 1 else "orders"
         msg = f"You have used today's {limits.daily_quota} {plural}. You can order again after midnight UTC."
         raise DailyQuotaError(msg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from typing import Any
 
@@ -16,6 +17,12 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(_args: argparse.Namespace, _settings: Settings) -> int:
-    print("'headshots serve' is not built yet (issue 8).", file=sys.stderr)
-    return 3
+def run(_args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: serving loads the engine, which the other commands must not pay for.
+    from bot.serve import HOW_TO_CONFIGURE, serve
+
+    if not settings.telegram_token:
+        print(HOW_TO_CONFIGURE, file=sys.stderr)
+        return 2
+    asyncio.run(serve(settings))
+    return 0

@@ -10,19 +10,25 @@ overwrites.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any
 
 from bot.jobs.context import WorkerContext
 from bot.settings import Settings
 from engine.album import album_manifest, item_record
-from engine.errors import ModelUnavailableError
+from engine.errors import EngineError, ModelUnavailableError
+from engine.generation.options import GenerationOptions, ModelIds
 from engine.pipeline import EngineResources, PipelineRequest, load_engine_resources, run_pipeline
 from engine.progress import CancelToken, ProgressCallback
 from engine.types import Album
 from storage.jobs import StoredAlbum, StoredResult
 from storage.models import Job
 from storage.photos import user_prefix
+
+EMPTY_ALBUM_MESSAGE = (
+    "None of the headshots made from these selfies passed our checks (likeness, one clear face). "
+    "Try again with brighter, sharper selfies facing the camera."
+)
 
 
 def load_engine(settings: Settings) -> EngineResources:
@@ -32,34 +38,24 @@ def load_engine(settings: Settings) -> EngineResources:
     diffusers backend too when `generation_backend` is "diffusers".
     """
     backends = ["preview"]
-    diffusers_models = None
+    diffusers_models = diffusers_options = None
     if settings.generation_backend == "diffusers":
         backends.append("diffusers")
-        diffusers_models = _diffusers_models(settings)
+        diffusers_models = ModelIds.from_settings(settings)
+        diffusers_options = GenerationOptions.from_settings(settings)
     return load_engine_resources(
         face_backend=settings.face_backend,
         insightface_pack=settings.insightface_pack,
         insightface_root=settings.insightface_root,
         backends=tuple(backends),
         diffusers_models=diffusers_models,
+        diffusers_options=diffusers_options,
         upscaler_path=settings.upscaler_path,
         device=settings.device,
         max_upload_bytes=settings.max_upload_bytes,
         max_image_pixels=settings.max_image_pixels,
         min_selfies=settings.min_selfies,
     )
-
-
-def _diffusers_models(settings: Settings) -> Any:
-    try:
-        from engine.generation.options import ModelIds  # type: ignore[import-not-found]
-    except ImportError as exc:
-        msg = (
-            "The diffusers backend is not part of this installation; "
-            "set HEADSHOTS_GENERATION_BACKEND=preview."
-        )
-        raise ModelUnavailableError(msg) from exc
-    return ModelIds.from_settings(settings)
 
 
 def album_prefix(job: Job) -> str:
@@ -84,8 +80,32 @@ def run_order(
         backend=job.backend,
         stats={"job_id": job.id, "attempt": job.attempts},
     )
-    album = run_pipeline(request, ctx.engine, progress=progress, cancel=cancel)
+    resources = _with_batch_scale(ctx.engine, job.backend, float(job.params.get("batch_scale", 1.0)))
+    album = run_pipeline(request, resources, progress=progress, cancel=cancel)
+    if not album.items:
+        raise EngineError(EMPTY_ALBUM_MESSAGE, code="empty_album")
     return _store_album(ctx, job, album)
+
+
+def _with_batch_scale(resources: EngineResources, backend: str, scale: float) -> EngineResources:
+    """After the GPU ran out of memory, retry with smaller UNet batches (`Job.params["batch_scale"]`).
+
+    The worker's shared backend is left alone; this attempt gets a view of the same loaded
+    models with a smaller `batch_size`.
+    """
+    if scale >= 1.0 or backend != "diffusers":
+        return resources
+    from engine.generation.diffusers_backend import DiffusersBackend
+
+    current = resources.backends.get(backend)
+    if not isinstance(current, DiffusersBackend):
+        return resources
+    options = current.options
+    size = max(1, int(options.batch_size * scale))
+    if size == options.batch_size:
+        return resources
+    models = dataclasses.replace(current.models, options=dataclasses.replace(options, batch_size=size))
+    return dataclasses.replace(resources, backends={**resources.backends, backend: DiffusersBackend(models)})
 
 
 def _store_album(ctx: WorkerContext, job: Job, album: Album) -> StoredAlbum:

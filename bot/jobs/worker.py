@@ -55,7 +55,7 @@ def default_worker_name() -> str:
 
 
 async def generate_order(ctx: Context, *, job_id: str) -> dict[str, Any]:
-    """The SAQ job function: one attempt at `job_id`, with heartbeats and progress in SAQ's record."""
+    """The SAQ job function: one attempt at `job_id`, beating SAQ's heartbeat while it runs."""
     worker_ctx: WorkerContext = ctx["resources"]  # type: ignore[typeddict-item]
     saq_job = ctx["job"]
     cancel = CancelToken()

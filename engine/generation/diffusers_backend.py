@@ -8,7 +8,8 @@ conditioning, and denoise, reporting each step and stopping between steps on can
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,7 @@ class DiffusersBackend:
                 pipe,
                 request,
                 batch,
+                first=index * size,
                 plan=plan,
                 offset=index * plan.steps,
                 total=total,
@@ -192,14 +194,13 @@ class DiffusersBackend:
         request: GenerationRequest,
         batch: Sequence[CandidateSpec],
         *,
+        first: int,
         plan: _Plan,
         offset: int,
         total: int,
         progress: Callable[[ProgressEvent], None],
         cancel: CancelToken,
     ) -> list[Image.Image]:
-        first = request.candidates.index(batch[0])
-
         def on_step_end(_pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
             progress(ProgressEvent(STAGE, offset + step + 1, total))
             cancel.raise_if_cancelled()
@@ -228,7 +229,7 @@ class DiffusersBackend:
             kwargs["image"] = images[0] if len(images) == 1 else [batch_images[0] for batch_images in images]
             kwargs["controlnet_conditioning_scale"] = weights[0] if len(weights) == 1 else weights
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), self._identity_tokens_for_identitynet(plan, kwargs):
                 return list(pipe(**kwargs).images)
         except torch.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
@@ -236,6 +237,31 @@ class DiffusersBackend:
                 "The GPU ran out of memory; the order will be retried (lower HEADSHOTS_GENERATION_BATCH_SIZE "
                 "or enable HEADSHOTS_GENERATION_CPU_OFFLOAD if it keeps happening)."
             ) from exc
+
+    @contextmanager
+    def _identity_tokens_for_identitynet(self, plan: _Plan, kwargs: dict[str, Any]) -> Iterator[None]:
+        """InstantID's IdentityNet attends to the face's identity tokens, not to the text: swap
+        its `encoder_hidden_states` for the identity adapter's projection of the embedding
+        (with InstantID's own ip-adapter.bin loaded, exactly InstantID's conditioning)."""
+        if "instantid" not in plan.controls or "ip_adapter_image_embeds" not in kwargs:
+            yield
+            return
+        unet = self.models.pipe.unet
+        with torch.inference_mode():
+            embeds = kwargs["ip_adapter_image_embeds"][0].to(unet.dtype)
+            projected = unet.encoder_hid_proj([embeds])[0]  # (batch, images, tokens, dim)
+            tokens = projected.reshape(projected.shape[0], -1, projected.shape[-1])
+
+        def use_identity_tokens(_module: Any, args: Any, call_kwargs: dict[str, Any]) -> Any:
+            return args, {**call_kwargs, "encoder_hidden_states": tokens}
+
+        handle = self.models.controlnets["instantid"].register_forward_pre_hook(
+            use_identity_tokens, with_kwargs=True
+        )
+        try:
+            yield
+        finally:
+            handle.remove()
 
     def _params(self, request: GenerationRequest, spec: CandidateSpec, plan: _Plan) -> dict[str, Any]:
         """Everything needed to make this candidate again ("more like #3")."""

@@ -56,7 +56,10 @@ class GenerationOptions:
     """How to run. Defaults suit one modern GPU; `device="cpu"` runs (slowly) without one.
 
     - `identity`: ``faceid`` (IP-Adapter-FaceID from the ArcFace embedding), ``instantid``
-      (also an identity ControlNet on the face keypoints) or ``none``.
+      (also InstantID's IdentityNet ControlNet, conditioned on the face keypoints image and
+      attending to the identity adapter's tokens of the embedding) or ``none``. For the
+      published InstantID pairing point the identity adapter at InstantID's own weights
+      (HEADSHOTS_IP_ADAPTER_ID=InstantX/InstantID, HEADSHOTS_IP_ADAPTER_WEIGHT=ip-adapter.bin).
     - `controlnets`: which pose/structure ControlNets to load (kinds of `ModelIds.controlnets`).
     - `fast`: load the few-step LoRA and run `fast_steps` steps with a trailing Euler schedule.
     - `sdpa`, `channels_last`, `vae_tiling`, `compile`, `cpu_offload`: GPU speed and memory

@@ -84,8 +84,9 @@ def _seed_mask(shape: tuple[int, ...], face: Face, scale: float) -> np.ndarray:
     # Well beside and above the head: certainly background.
     top = max(0, round(y0 - 0.9 * fh))
     mask[:top, :] = cv2.GC_BGD
-    left, right = max(0, round(x0 - 1.0 * fw)), min(width, round(x1 + 1.0 * fw))
-    upper = min(height, round(y1))
+    # Hair rarely reaches further than 0.7 face widths beside the face above the mouth.
+    left, right = max(0, round(x0 - 0.7 * fw)), min(width, round(x1 + 0.7 * fw))
+    upper = min(height, round(y0 + 0.75 * fh))
     mask[:upper, :left] = cv2.GC_BGD
     mask[:upper, right:] = cv2.GC_BGD
     return mask

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
 from telegram import BotCommand, Message, Update
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -64,6 +65,11 @@ COMMANDS = {
     "cancel": "Stop this session",
     "delete": "Delete all your photos and results",
 }
+READ_TIMEOUT_S = 20.0
+WRITE_TIMEOUT_S = 60.0
+"""Bot API timeouts: a busy API or a slow uplink (albums of 2048 px images) must not lose replies."""
+DOWNLOAD_ATTEMPTS = 3
+DOWNLOAD_TIMEOUT_S = 60.0
 UNSUPPORTED = (
     filters.ANIMATION
     | filters.VIDEO
@@ -95,6 +101,9 @@ class TelegramBot:
             .base_file_url(settings.telegram_base_file_url)
             .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate))
             .concurrent_updates(settings.telegram_concurrent_updates)
+            .read_timeout(READ_TIMEOUT_S)
+            .write_timeout(WRITE_TIMEOUT_S)
+            .media_write_timeout(WRITE_TIMEOUT_S)
             .build()
         )
         self._courier_task: asyncio.Task[None] | None = None
@@ -177,7 +186,7 @@ class TelegramBot:
             await self._dispatch(update, unsupported(message))
             return
         if image.size is not None and image.size > self.limit:
-            await self._dispatch(update, UnsupportedInput("too_large", image.size))
+            await self._dispatch(update, UnsupportedInput("too_large", image.size, self.limit))
             return
         download = asyncio.create_task(self._download(image))
         if image.album_id is None:
@@ -205,13 +214,20 @@ class TelegramBot:
     # Helpers.
 
     async def _download(self, image: IncomingImage) -> PhotoReceived | None:
-        try:
-            file = await self.application.bot.get_file(image.file_id)
-            data = bytes(await file.download_as_bytearray())
-        except Exception:
-            log.warning("could not download %s", image.file_id, exc_info=True)
-            return None
-        return PhotoReceived(data, image.name, image.album_id)
+        """The file's bytes, with generous timeouts and retries (busy servers, big files)."""
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            try:
+                file = await self.application.bot.get_file(image.file_id, read_timeout=DOWNLOAD_TIMEOUT_S)
+                data = bytes(await file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT_S))
+            except NetworkError:
+                log.warning("download of %s failed (attempt %d)", image.file_id, attempt, exc_info=True)
+                await asyncio.sleep(attempt)
+                continue
+            except TelegramError:
+                log.warning("could not download %s", image.file_id, exc_info=True)
+                return None
+            return PhotoReceived(data, image.name, image.album_id)
+        return None
 
     async def _dispatch(self, update: Update, event: Event) -> None:
         chat = chat_ref(update)

@@ -9,7 +9,6 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputFile,
     InputMediaPhoto,
     Message,
 )
@@ -59,15 +58,14 @@ class Renderer:
         if isinstance(reply, Image):
             return await self.bot.send_photo(
                 self.chat_id,
-                InputFile(reply.data, filename=reply.filename),
+                reply.data,
                 caption=reply.caption or None,
                 reply_markup=keyboard(reply.buttons),
+                filename=reply.filename,
             )
         if isinstance(reply, MediaGroup):
             media = [
-                InputMediaPhoto(
-                    InputFile(data, filename=f"{i + 1:02d}.jpg", attach=True), caption=caption or None
-                )
+                InputMediaPhoto(data, caption=caption or None, filename=f"{i + 1:02d}.jpg")
                 for i, (data, caption) in enumerate(zip(reply.images, _captions(reply), strict=True))
             ]
             messages = await self.bot.send_media_group(self.chat_id, media)
@@ -75,8 +73,9 @@ class Renderer:
         if isinstance(reply, Document):
             return await self.bot.send_document(
                 self.chat_id,
-                InputFile(reply.data, filename=reply.filename),
+                reply.data,
                 caption=reply.caption or None,
+                filename=reply.filename,
                 disable_content_type_detection=True,
             )
         return await self._edit(reply)

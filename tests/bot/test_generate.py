@@ -54,6 +54,7 @@ def test_generate_stops_with_the_assessors_message_when_the_set_is_not_ready(
     captured = capsys.readouterr()
     assert code == 1
     assert "send at least 2 more" in captured.err
+    assert "selfie_04.jpg: " in captured.err, "each unusable photo named with its fix"
     assert not out.exists()
 
 

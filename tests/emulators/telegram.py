@@ -98,7 +98,7 @@ class TelegramEmulator:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -137,13 +137,13 @@ class TelegramEmulator:
     # Reading what the bot did.
 
     def calls_to(self, chat_id: int | str, *methods: str) -> list[ApiCall]:
-        return [
-            c for c in self.calls if c.chat_id == str(chat_id) and (not methods or c.method in methods)
-        ]
+        return [c for c in self.calls if c.chat_id == str(chat_id) and (not methods or c.method in methods)]
 
-    async def wait_for(self, predicate: Callable[[ApiCall], bool], *, timeout: float = 30.0, after: int = 0) -> ApiCall:
+    async def wait_for(
+        self, predicate: Callable[[ApiCall], bool], *, wait_s: float = 30.0, after: int = 0
+    ) -> ApiCall:
         """The first call (from index `after`) matching `predicate`, waiting for it if needed."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + wait_s
         async with self._new_call:
             while True:
                 for call in self.calls[after:]:
@@ -152,7 +152,7 @@ class TelegramEmulator:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     recent = [(c.method, c.chat_id, c.text[:60]) for c in self.calls[-15:]]
-                    msg = f"no matching Bot API call within {timeout} s; last calls: {recent}"
+                    msg = f"no matching Bot API call within {wait_s} s; last calls: {recent}"
                     raise AssertionError(msg)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_call.wait(), remaining)
@@ -161,7 +161,9 @@ class TelegramEmulator:
 
     async def _api(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params, files = await _read_params(request)
         if method == "getUpdates":
@@ -220,7 +222,9 @@ class TelegramEmulator:
             media = params.get("media") or []
             if not 2 <= len(media) <= 10:
                 return None, "Bad Request: media group must include 2-10 items"
-            return [self._message({**params, "caption": m.get("caption")}, {}, "sendPhoto") for m in media], None
+            return [
+                self._message({**params, "caption": m.get("caption")}, {}, "sendPhoto") for m in media
+            ], None
         if method in {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}:
             return self._message(params, {}, method, message_id=int(params["message_id"])), None
         return True, None
@@ -257,7 +261,9 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
         return dict(body), files
     form = await request.post()
     for key, value in form.items():
-        if isinstance(value, web.FileField):
+        if isinstance(value, web.FileField) and key in JSON_FIELDS:
+            params[key] = json.loads(value.file.read())  # PTB sends some objects as JSON parts
+        elif isinstance(value, web.FileField):
             files[key] = value.file.read()
             params[key] = f"attach://{key}"
         elif key in JSON_FIELDS:
@@ -293,7 +299,7 @@ class EmulatedUser:
     async def send_text(self, text: str) -> int:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
-            command = text.split()[0]
+            command = text.split(maxsplit=1)[0]
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return await self.emulator.push({"message": self._message(**fields)})
 
@@ -302,8 +308,20 @@ class EmulatedUser:
         width, height = Image.open(io.BytesIO(data)).size
         thumb_id, thumb_unique = self.emulator.add_file(data)
         sizes = [
-            {"file_id": thumb_id, "file_unique_id": thumb_unique, "width": 90, "height": 90, "file_size": len(data)},
-            {"file_id": file_id, "file_unique_id": unique, "width": width, "height": height, "file_size": len(data)},
+            {
+                "file_id": thumb_id,
+                "file_unique_id": thumb_unique,
+                "width": 90,
+                "height": 90,
+                "file_size": len(data),
+            },
+            {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "width": width,
+                "height": height,
+                "file_size": len(data),
+            },
         ]
         fields: dict[str, Any] = {"photo": sizes}
         if media_group_id is not None:
@@ -334,7 +352,14 @@ class EmulatedUser:
         if kind == "video":
             fields = {"video": {**base, "width": 640, "height": 480, "duration": 3}}
         elif kind == "sticker":
-            sticker = {**base, "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"}
+            sticker = {
+                **base,
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
             fields = {"sticker": sticker}
         elif kind == "voice":
             fields = {"voice": {**base, "duration": 2}}

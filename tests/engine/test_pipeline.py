@@ -113,3 +113,20 @@ def test_bad_arguments_are_refused_before_any_work(
             ),
             engine_resources,
         )
+
+
+def test_decoded_photos_work_like_uploads(
+    engine_resources: Any, person_a_selfies: list[tuple[str, bytes]]
+) -> None:
+    from engine.decode import decode_photo
+
+    photos = [
+        decode_photo(data, name, max_bytes=25_000_000, max_pixels=50_000_000)
+        for name, data in person_a_selfies
+    ]
+    album = run_pipeline(
+        PipelineRequest(selfies=photos, style="legal", count=2, keep=1, seed=9), engine_resources
+    )
+    assert len(album) == 1
+    assert album.items[0].candidate.params["style"] == "legal"
+    assert album.stats["selfies_used"][0] in {name for name, _ in person_a_selfies}

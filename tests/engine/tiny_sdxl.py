@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -22,6 +23,8 @@ from diffusers import (
     UNet2DConditionModel,
 )
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+
+from engine.generation.options import ModelIds
 
 ID_EMBED_DIM = 512
 """ArcFace's size, what IP-Adapter-FaceID expects."""
@@ -38,6 +41,18 @@ class TinyModels:
     controlnets: dict[str, Path]
     instantid: Path
     fast_lora: Path
+
+    def model_ids(self) -> ModelIds:
+        """The backend's view of these folders."""
+        return ModelIds(
+            base=self.base,
+            ip_adapter=self.ip_adapter,
+            ip_adapter_weight=IP_ADAPTER_WEIGHT,
+            controlnets=MappingProxyType(dict(self.controlnets)),
+            instantid=self.instantid,
+            fast_lora=self.fast_lora,
+            fast_lora_weight=FAST_LORA_WEIGHT,
+        )
 
 
 def _bytes_to_unicode() -> list[str]:

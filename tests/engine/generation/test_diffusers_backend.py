@@ -18,31 +18,19 @@ from PIL import Image
 
 from engine.errors import GenerationCancelledError, ModelUnavailableError
 from engine.generation.diffusers_backend import DiffusersBackend
-from engine.generation.options import GenerationOptions, ModelIds
+from engine.generation.options import GenerationOptions
 from engine.progress import CancelToken, ProgressEvent, ignore_progress
 from engine.prompts import build_request, plan_candidates
 from engine.styles import StyleLibrary
 from engine.types import Attribute, Candidate, FaceCrop, GenerationRequest, IdentityProfile
 from tests.engine.conftest import synthetic_crop
-from tests.engine.tiny_sdxl import FAST_LORA_WEIGHT, ID_EMBED_DIM, IP_ADAPTER_WEIGHT, TinyModels
+from tests.engine.tiny_sdxl import ID_EMBED_DIM, TinyModels
 
 SIZE = 64
 STEPS = 3
 CPU = GenerationOptions(
     device="cpu", dtype="float32", controlnets=("canny", "openpose"), scheduler="euler", local_files_only=True
 )
-
-
-def model_ids(models: TinyModels) -> ModelIds:
-    return ModelIds(
-        base=models.base,
-        ip_adapter=models.ip_adapter,
-        ip_adapter_weight=IP_ADAPTER_WEIGHT,
-        controlnets=MappingProxyType(dict(models.controlnets)),
-        instantid=models.instantid,
-        fast_lora=models.fast_lora,
-        fast_lora_weight=FAST_LORA_WEIGHT,
-    )
 
 
 def identity(seed: int = 0) -> IdentityProfile:
@@ -52,12 +40,12 @@ def identity(seed: int = 0) -> IdentityProfile:
 
 @pytest.fixture(scope="module")
 def backend(tiny_models: TinyModels) -> DiffusersBackend:
-    return DiffusersBackend.load(model_ids(tiny_models), replace(CPU, batch_size=2))
+    return DiffusersBackend.load(tiny_models.model_ids(), replace(CPU, batch_size=2))
 
 
 @pytest.fixture(scope="module")
 def instantid_backend(tiny_models: TinyModels) -> DiffusersBackend:
-    return DiffusersBackend.load(model_ids(tiny_models), replace(CPU, identity="instantid", controlnets=()))
+    return DiffusersBackend.load(tiny_models.model_ids(), replace(CPU, identity="instantid", controlnets=()))
 
 
 def make_request(crops: list[FaceCrop], count: int = 2, **changes: object) -> GenerationRequest:
@@ -169,6 +157,17 @@ def test_instantid_mode_follows_the_face_keypoints(
     assert np.abs(pixels(a) - pixels(b)).mean() > 0.1
 
 
+def test_instantid_identitynet_sees_the_embedding(
+    instantid_backend: DiffusersBackend, crops: list[FaceCrop]
+) -> None:
+    # With the UNet's adapter scale at zero only the IdentityNet can carry the embedding.
+    request = make_request(crops[:1], count=1, control_weights={}, identity_scale=0.0)
+    a = run(instantid_backend, request)[0]
+    b = run(instantid_backend, replace(request, identity=identity(seed=1)))[0]
+    assert np.abs(pixels(a) - pixels(b)).mean() > 0.1
+    assert not instantid_backend.models.controlnets["instantid"]._forward_pre_hooks
+
+
 def test_profile_from_the_wrong_face_backend_is_refused(
     backend: DiffusersBackend, crops: list[FaceCrop]
 ) -> None:
@@ -183,7 +182,7 @@ def test_bad_size_is_refused(backend: DiffusersBackend, crops: list[FaceCrop]) -
 
 
 def test_missing_models_give_the_friendly_error(tiny_models: TinyModels, tmp_path: Path) -> None:
-    ids = model_ids(tiny_models)
+    ids = tiny_models.model_ids()
     with pytest.raises(
         ModelUnavailableError, match="huggingface-cli download headshots-test/no-such-sdxl"
     ) as info:
@@ -203,7 +202,7 @@ def test_missing_models_give_the_friendly_error(tiny_models: TinyModels, tmp_pat
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU message")
 def test_no_gpu_is_a_clear_error(tiny_models: TinyModels) -> None:
     with pytest.raises(ModelUnavailableError, match="needs a CUDA GPU") as info:
-        DiffusersBackend.load(model_ids(tiny_models), replace(CPU, device="auto"))
+        DiffusersBackend.load(tiny_models.model_ids(), replace(CPU, device="auto"))
     assert info.value.code == "no_gpu"
 
 
@@ -222,7 +221,7 @@ def test_few_step_mode_loads_the_lora_and_runs_few_steps(
     tiny_models: TinyModels, crops: list[FaceCrop]
 ) -> None:
     fast = DiffusersBackend.load(
-        model_ids(tiny_models), replace(CPU, fast=True, fast_steps=2, controlnets=())
+        tiny_models.model_ids(), replace(CPU, fast=True, fast_steps=2, controlnets=())
     )
     request = make_request(crops, count=1, control_weights={})
     events: list[ProgressEvent] = []

@@ -107,7 +107,7 @@ def harness_settings(tmp_path: Path, emulator: TelegramEmulator, **overrides: ob
         "telegram_courier_interval_s": 0.2,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture

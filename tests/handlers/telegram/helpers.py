@@ -14,21 +14,21 @@ async def reply_to(
     *,
     method: str = "sendMessage",
     after: int = 0,
-    timeout: float = 60.0,
+    wait_s: float = 60.0,
 ) -> ApiCall:
     """The first message to `user` of `method` whose text or caption contains `contains`."""
     return await emulator.wait_for(
         lambda c: c.method == method and c.chat_id == str(user.id) and contains.lower() in c.text.lower(),
         after=after,
-        timeout=timeout,
+        wait_s=wait_s,
     )
 
 
 def style_button(call: ApiCall, style: str) -> str:
     for button in call.buttons():
-        if f".st.{''}" in button["callback_data"] or button["callback_data"].split(".")[1] == "st":
-            if button["callback_data"].split(".")[3] == style:
-                return button["callback_data"]
+        parts = button["callback_data"].split(".")
+        if parts[1] == "st" and parts[3] == style:
+            return button["callback_data"]
     msg = f"no button for style {style!r}"
     raise AssertionError(msg)
 

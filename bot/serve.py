@@ -1,0 +1,85 @@
+"""What `headshots serve` runs: the chat bots, and in embedded mode the worker beside them.
+
+Start-up order: settings → database (migrated) → photo store → engine resources → job queue
+(an in-process `EmbeddedRunner` when no Redis is configured) → Telegram application. The
+conversation gets its own engine copy (face models for verdicts, the preview backend); the
+embedded worker loads its own (the face models are not thread-safe, and the worker may load
+the diffusers backend the bot never needs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.engine_config import load_engine_from_settings
+from bot.jobs.embedded import EmbeddedRunner
+from bot.jobs.events import LocalUpdatePublisher
+from bot.jobs.queue import job_queue
+from bot.jobs.worker import build_context, default_worker_name
+from bot.settings import Settings
+from conversations.dialogue import Conversation, Services
+from handlers.telegram import TelegramBot
+from storage.database import Database
+from storage.photos import LocalPhotoStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SECRET = Settings.model_fields["callback_secret"].default
+
+HOW_TO_CONFIGURE = """No chat platform is configured: HEADSHOTS_TELEGRAM_TOKEN is empty.
+
+To get a Telegram bot token:
+  1. open Telegram and talk to @BotFather (https://t.me/BotFather)
+  2. send /newbot and choose a name and a username ending in "bot"
+  3. copy the token it answers with (it looks like 123456789:AAH...)
+
+Then put it in the .env file next to where you run `headshots serve`:
+  HEADSHOTS_TELEGRAM_TOKEN=123456789:AAH...
+(or export HEADSHOTS_TELEGRAM_TOKEN in the environment) and run `headshots serve` again."""
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (or SIGINT / SIGTERM when no event is given)."""
+    stop = stop if stop is not None else _stop_on_signals()
+    if settings.callback_secret == DEFAULT_SECRET:
+        log.warning(
+            "HEADSHOTS_CALLBACK_SECRET is the default; set a long random one so buttons can't be forged"
+        )
+    db = Database(settings.effective_database_url)
+    await asyncio.to_thread(db.upgrade)
+    store = LocalPhotoStore(settings.effective_photo_dir)
+    engine = await asyncio.to_thread(load_engine_from_settings, settings, ("preview",))
+    runner: EmbeddedRunner | None = None
+    runner_task: asyncio.Task[None] | None = None
+    if settings.embedded:
+        name = f"embedded-{default_worker_name()}"
+        ctx = await asyncio.to_thread(build_context, settings, name, LocalUpdatePublisher())
+        runner = EmbeddedRunner(ctx, concurrency=settings.worker_concurrency)
+        runner_task = asyncio.create_task(runner.run())
+        log.info("embedded worker %s running in this process", name)
+    queue = job_queue(settings, db, runner)
+    await queue.connect()
+    bot = TelegramBot(settings, Conversation(Services(settings, db, store, engine, queue)))
+    try:
+        await bot.start()
+        log.info("serving; stop with Ctrl-C")
+        await stop.wait()
+    finally:
+        await bot.stop()
+        if runner is not None and runner_task is not None:
+            runner.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner_task
+        await queue.close()
+        db.dispose()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop

@@ -1,0 +1,56 @@
+"""`headshots serve`: a clear message without a token; with one, the whole wiring answers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.serve import serve
+from bot.settings import Settings
+from storage.database import Database
+from tests.emulators.telegram import TOKEN, TelegramEmulator
+
+
+def test_missing_token_says_where_to_get_it_and_where_to_put_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HEADSHOTS_TELEGRAM_TOKEN", raising=False)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "@BotFather" in err
+    assert "HEADSHOTS_TELEGRAM_TOKEN=" in err
+    assert ".env" in err
+
+
+async def test_serve_wires_database_engine_queue_and_bot(tmp_path: Path) -> None:
+    emulator = TelegramEmulator()
+    await emulator.start()
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        telegram_token=TOKEN,
+        telegram_base_url=emulator.base_url,
+        telegram_base_file_url=emulator.base_file_url,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop))
+    try:
+        user = emulator.user(3001)
+        await user.send_text("/help")
+        reply = await emulator.wait_for(
+            lambda c: c.method == "sendMessage" and "/delete" in c.text, wait_s=90
+        )
+        assert reply.chat_id == "3001"
+        assert any(c.method == "setMyCommands" for c in emulator.calls)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
+        await emulator.stop()
+    db = Database(settings.effective_database_url)
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
+    db.dispose()
