@@ -1,7 +1,8 @@
 """What `headshots serve` runs: the chat bots, and in embedded mode the worker beside them.
 
 Start-up order: settings → database (migrated) → photo store → engine resources → job queue
-(an in-process `EmbeddedRunner` when no Redis is configured) → Telegram application. The
+(an in-process `EmbeddedRunner` when no Redis is configured) → the Telegram application and
+the Discord bot, each only when its token is set, sharing one conversation. The
 conversation gets its own engine copy (face models for verdicts, the preview backend); the
 embedded worker loads its own (the face models are not thread-safe, and the worker may load
 the diffusers backend the bot never needs).
@@ -21,6 +22,7 @@ from bot.jobs.queue import job_queue
 from bot.jobs.worker import build_context, default_worker_name
 from bot.settings import Settings
 from conversations.dialogue import Conversation, Services
+from handlers.discord import run_discord
 from handlers.telegram import TelegramBot
 from storage.database import Database
 from storage.photos import LocalPhotoStore
@@ -29,7 +31,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SECRET = Settings.model_fields["callback_secret"].default
 
-HOW_TO_CONFIGURE = """No chat platform is configured: HEADSHOTS_TELEGRAM_TOKEN is empty.
+HOW_TO_CONFIGURE = """No chat platform is configured: HEADSHOTS_TELEGRAM_TOKEN and
+HEADSHOTS_DISCORD_TOKEN are both empty.
 
 To get a Telegram bot token:
   1. open Telegram and talk to @BotFather (https://t.me/BotFather)
@@ -38,7 +41,11 @@ To get a Telegram bot token:
 
 Then put it in the .env file next to where you run `headshots serve`:
   HEADSHOTS_TELEGRAM_TOKEN=123456789:AAH...
-(or export HEADSHOTS_TELEGRAM_TOKEN in the environment) and run `headshots serve` again."""
+(or export HEADSHOTS_TELEGRAM_TOKEN in the environment) and run `headshots serve` again.
+
+For Discord: create an application at https://discord.com/developers/applications, add a
+Bot, copy its token into HEADSHOTS_DISCORD_TOKEN=..., and invite it with the "bot" and
+"applications.commands" scopes (see docs/discord.md)."""
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -62,19 +69,32 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         log.info("embedded worker %s running in this process", name)
     queue = job_queue(settings, db, runner)
     await queue.connect()
-    bot = TelegramBot(settings, Conversation(Services(settings, db, store, engine, queue)))
+    conversation = Conversation(Services(settings, db, store, engine, queue))
+    bot = TelegramBot(settings, conversation) if settings.telegram_token else None
+    discord_task = asyncio.create_task(run_discord(settings, conversation, stop), name="discord")
+    discord_task.add_done_callback(lambda task: _stop_if_failed(task, stop))
     try:
-        await bot.start()
+        if bot is not None:
+            await bot.start()
         log.info("serving; stop with Ctrl-C")
         await stop.wait()
     finally:
-        await bot.stop()
+        stop.set()
+        if bot is not None:
+            await bot.stop()
+        await discord_task
         if runner is not None and runner_task is not None:
             runner.stop()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner_task
         await queue.close()
         db.dispose()
+
+
+def _stop_if_failed(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """A bot that cannot run (a bad token) stops the whole service; `serve` re-raises its error."""
+    if not task.cancelled() and task.exception() is not None:
+        stop.set()
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -78,28 +78,24 @@ def save_session(
     data: dict[str, Any] | None = None,
     progress_message_id: str | None = None,
 ) -> SelfieSession:
-    """Write the changed fields of `row` (and return it updated)."""
+    """Write the changed fields of `row` (and return it updated).
+
+    Only the fields given are written: the bot and its courier loop save the same session
+    concurrently from their own copies, and a stale copy must not undo the other's change
+    (e.g. reset the progress message id the bot just stored).
+    """
+    values: dict[str, Any] = {}
     if state is not None:
-        row.state = state
+        row.state = values["state"] = state
     if style is not None:
-        row.style = style
+        row.style = values["style"] = style
     if data is not None:
-        row.data = {**row.data, **data}
+        row.data = values["data"] = {**row.data, **data}
     if progress_message_id is not None:
-        row.progress_message_id = progress_message_id
-    row.updated_at = utcnow()
+        row.progress_message_id = values["progress_message_id"] = progress_message_id
+    row.updated_at = values["updated_at"] = utcnow()
     with db.session() as session:
-        session.execute(
-            update(SelfieSession)
-            .where(col(SelfieSession.id) == row.id)
-            .values(
-                state=row.state,
-                style=row.style,
-                data=row.data,
-                progress_message_id=row.progress_message_id,
-                updated_at=row.updated_at,
-            )
-        )
+        session.execute(update(SelfieSession).where(col(SelfieSession.id) == row.id).values(**values))
     return row
 
 

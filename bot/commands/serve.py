@@ -21,7 +21,7 @@ def run(_args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: serving loads the engine, which the other commands must not pay for.
     from bot.serve import HOW_TO_CONFIGURE, serve
 
-    if not settings.telegram_token:
+    if not (settings.telegram_token or settings.discord_token):
         print(HOW_TO_CONFIGURE, file=sys.stderr)
         return 2
     asyncio.run(serve(settings))

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import io
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,12 +25,14 @@ from discord.gateway import DiscordWebSocket
 from bot.settings import Settings
 from conversations import messages as msg
 from conversations import server_messages as server_msg
+from conversations import sessions
 from conversations.callbacks import Action, CallbackError
-from conversations.events import ButtonPressed, ChatRef, Command, Event, TextReceived
+from conversations.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
 from conversations.replies import Keyboard, Reply, Text
 from conversations.server_keyboards import for_server
 from conversations.server_settings import link_chat, load_server_settings, quota_refusal, server_of_chat
 from conversations.server_share import shared_result
+from conversations.states import ORDER_ACTIVE
 from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
 from handlers.discord.components import ConversationButton, StylePicker, action_of, session_of
@@ -118,17 +121,40 @@ class HeadshotBot(commands.Bot):
 
         return transform
 
-    async def answer(self, chat: ChatRef, events: list[Event], destination: Destination) -> None:
-        """Run `events` through the conversation and draw the replies (several texts as one)."""
-        replies: list[Reply] = []
-        for event in events:
-            replies.extend([r async for r in self.conversation.handle(chat, event)])
-        await render(
-            merge_texts(replies),
-            destination,
-            progress_sent=self.progress_reporter(chat),
-            transform=self.keyboard_transform(),
-        )
+    async def answer(
+        self,
+        chat: ChatRef,
+        events: Sequence[Event],
+        destination: Destination,
+        photos: Sequence[PhotoReceived] = (),
+    ) -> None:
+        """Run `events` (then `photos`, together) through the conversation and draw the replies.
+
+        One event's replies are drawn as they come ("making a preview…" before the slow
+        preview); a message's attachments get one answer, their texts merged. A failure is
+        logged and the member told; Discord's own errors propagate (DMs closed).
+        """
+        try:
+            if len(events) == 1 and not photos:
+                replies: Any = self.conversation.handle(chat, events[0])
+            else:
+                collected: list[Reply] = []
+                for event in events:
+                    collected.extend([r async for r in self.conversation.handle(chat, event)])
+                if photos:
+                    collected.extend([r async for r in self.conversation.photos(chat, photos)])
+                replies = merge_texts(collected)
+            await render(
+                replies,
+                destination,
+                progress_sent=self.progress_reporter(chat),
+                transform=self.keyboard_transform(),
+            )
+        except discord.HTTPException:
+            raise
+        except Exception:
+            log.exception("conversation failed for %s:%s", chat.platform, chat.user_id)
+            await destination.send(content=msg.SOMETHING_WENT_WRONG)
 
     # -- slash commands --------------------------------------------------------------------
 
@@ -192,17 +218,7 @@ class HeadshotBot(commands.Bot):
         photos, refused = await attachment_events(
             message.attachments, album_id=str(message.id), max_bytes=self.settings.max_upload_bytes
         )
-        replies: list[Reply] = []
-        for event in refused:
-            replies.extend([r async for r in self.conversation.handle(chat, event)])
-        if photos:
-            replies.extend([r async for r in self.conversation.photos(chat, photos)])
-        await render(
-            merge_texts(replies),
-            destination,
-            progress_sent=self.progress_reporter(chat),
-            transform=self.keyboard_transform(),
-        )
+        await self.answer(chat, refused, destination, photos)
 
     # -- components ----------------------------------------------------------------------
 
@@ -283,7 +299,7 @@ class HeadshotBot(commands.Bot):
                 await render(
                     item.replies,
                     Destination(channel),
-                    progress_sent=_progress_lost,
+                    progress_sent=self._progress_reposted(item.chat_id),
                     transform=self.keyboard_transform(),
                 )
             except discord.HTTPException:
@@ -291,6 +307,20 @@ class HeadshotBot(commands.Bot):
                 await courier.unsent(item)
             else:
                 await courier.sent(item)
+
+    def _progress_reposted(self, chat_id: str) -> Any:
+        """The progress message was gone and posted anew: later edits go to the new one."""
+
+        async def sent(message_id: str) -> None:
+            states = sorted(ORDER_ACTIVE)
+            rows = await asyncio.to_thread(sessions.sessions_in_states, self.db, PLATFORM, states)
+            for row, _user in rows:
+                if row.chat_id == chat_id:
+                    await asyncio.to_thread(
+                        sessions.save_session, self.db, row, progress_message_id=message_id
+                    )
+
+        return sent
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -320,10 +350,6 @@ def merge_texts(replies: list[Reply]) -> list[Reply]:
         else:
             merged.append(reply)
     return merged
-
-
-async def _progress_lost(message_id: str) -> None:
-    log.info("progress message re-posted as %s outside a member event", message_id)
 
 
 def dms_closed(error: discord.HTTPException) -> bool:

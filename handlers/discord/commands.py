@@ -1,6 +1,6 @@
 """The `/headshot` slash commands: thin wiring from Discord's command tree to the bot.
 
-Members: start, status, cancel, delete, styles. Admins (Manage Server): `/headshot settings`
+Members: start, help, new, status, cancel, delete, styles. Admins (Manage Server): `/headshot settings`
 show, channels, quota, styles, public. Every command is deferred at once (Discord's 3-second
 window) and answered with follow-ups; in a server the answers are ephemeral.
 """
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 PLATFORM = "discord"
 MEMBER_COMMANDS = {
+    "help": "What I can do",
+    "new": "Start again with new photos",
     "status": "Where your photos or your order are",
     "cancel": "Stop this session (its photos are deleted)",
     "delete": "Delete all your photos and results",

@@ -103,6 +103,26 @@ def media_chunks(images: Sequence[bytes], captions: Sequence[str]) -> list[tuple
     return chunks
 
 
+def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
+    """`text` in messages of at most `limit` characters, cut at line ends where possible."""
+    pieces = [
+        line[start : start + limit]
+        for line in text.splitlines()
+        for start in range(0, max(len(line), 1), limit)
+    ]
+    parts: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}\n{piece}" if current else piece
+        if len(candidate) > limit:
+            parts.append(current)
+            current = piece
+        else:
+            current = candidate
+    parts.append(current)
+    return [p for p in parts if p.strip()] or ["…"]
+
+
 async def render(
     replies: Sequence[Reply] | Any,
     destination: Destination,
@@ -126,7 +146,9 @@ async def _render_one(
 ) -> list[discord.Message]:
     match reply:
         case Text(text=text, buttons=buttons):
-            return [await dest.send(content=text[:MAX_CONTENT], **_view_kwargs(buttons, transform))]
+            *first, last = split_text(text)
+            sent = [await dest.send(content=part) for part in first]
+            return [*sent, await dest.send(content=last, **_view_kwargs(buttons, transform))]
         case Image(data=data, caption=caption, buttons=buttons, filename=filename):
             kwargs = _view_kwargs(buttons, transform)
             return [await dest.send(content=caption[:MAX_CONTENT], file=_file(data, filename), **kwargs)]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import discord
 import pytest
+from discord.gateway import DiscordWebSocket
 
 from bot.cli import main
 from bot.serve import serve
 from bot.settings import Settings
 from storage.database import Database
+from tests.emulators.discord import DiscordEmulator
 from tests.emulators.telegram import TOKEN, TelegramEmulator
 
 
@@ -54,3 +57,31 @@ async def test_serve_wires_database_engine_queue_and_bot(tmp_path: Path) -> None
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
     db.dispose()
+
+
+async def test_serve_runs_the_discord_bot_beside_telegram(tmp_path: Path, faces_dir: Path) -> None:
+    """With only a Discord token, serve answers slash commands (and starts no Telegram bot)."""
+    original_base, original_gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    async with DiscordEmulator(faces_dir) as emulator:
+        guild = emulator.add_guild("Serve Test")
+        member = emulator.add_member("sam")
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            data_dir=tmp_path / "data",
+            discord_token="discord-token",
+            discord_api_base=emulator.api_base,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(settings, stop=stop))
+        try:
+            await emulator.wait_for(lambda: emulator.commands, within=90, what="slash commands synced")
+            asked = await emulator.slash(member, emulator.channel_id(guild, "general"), "headshot", "help")
+            answer = await emulator.wait_for(
+                lambda: [m for m in emulator.interaction_messages(asked) if m.text()], what="the help text"
+            )
+            assert "/delete" in answer[0].text()
+            assert answer[0].ephemeral
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 60)
+            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = original_base, original_gateway

@@ -165,6 +165,7 @@ async def world(
         try:
             await world.start_bot()
             yield world
+            assert not emu.late_acks, "every interaction is acknowledged within Discord's 3 s"
         finally:
             await world.stop_bot()
             runner.stop()

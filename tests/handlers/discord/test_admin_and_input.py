@@ -115,3 +115,16 @@ async def test_buttons_work_after_a_restart_and_only_for_their_owner(world: Disc
     answer = await world.answer(pressed, "the answer after the restart")
     assert answer.text() == msg.DELETE_KEPT
     assert emu.responses(pressed)[0]["type"] == 5, "acknowledged first, answered by a follow-up"
+
+
+async def test_member_commands_answer_privately_in_the_server(world: DiscordWorld) -> None:
+    emu = world.emu
+    fay = world.member("fay")
+    asked = await emu.slash(fay, world.general, "headshot", "status")
+    answer = await world.answer(asked, "the status")
+    assert answer.ephemeral
+    assert answer.text() == msg.STATUS_EMPTY
+    listed = await emu.slash(fay, world.general, "headshot", "styles")
+    styles = await world.answer(listed, "the style list")
+    assert styles.ephemeral
+    assert all(t.label in styles.text() for t in world.conversation.services.engine.styles.list())

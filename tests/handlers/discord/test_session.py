@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlmodel import select
+
 from conversations.callbacks import Action
+from conversations.states import DELIVERED
 from handlers.discord.components import action_of
-from storage.models import ChatSettings, Job, JobState
+from storage.models import ChatSettings, Job, JobState, SelfieSession
 from tests.emulators.discord import ChannelOption, Message
 from tests.handlers.discord.conftest import DiscordWorld
 
@@ -57,15 +60,15 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
 
     await emu.press(alice, verdicts, button(verdicts, Action.CHOOSE_STYLES))
     picker = await world.next_bot_message(dm, 2, "the style picker")
-    [select] = picker.selects()
+    [menu] = picker.selects()
     styles = world.conversation.services.engine.styles
-    offered = [styles.get(_style_of(o["value"])) for o in select["options"]]
+    offered = [styles.get(_style_of(o["value"])) for o in menu["options"]]
     assert len(offered) == len(styles.list())
     assert offered[0].kind == "avatar", "the server asked for avatar styles first"
     avatar = next(t for t in offered if t.kind == "avatar")
-    chosen = next(o["value"] for o in select["options"] if _style_of(o["value"]) == avatar.name)
+    chosen = next(o["value"] for o in menu["options"] if _style_of(o["value"]) == avatar.name)
 
-    await emu.choose(alice, picker, select["custom_id"], [chosen])
+    await emu.choose(alice, picker, menu["custom_id"], [chosen])
     preview = await emu.wait_for(lambda: [m for m in emu.bot_messages(dm)[3:] if m.files], 60, "the preview")
     assert next(iter(preview[0].files)).endswith(".jpg")
 
@@ -84,17 +87,27 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
     headline = await emu.wait_for(
         lambda: [m for m in emu.bot_messages(dm) if "headshots are ready" in m.text()], 90, "the album"
     )
+    after = await emu.wait_for(
+        lambda: [m for m in emu.bot_messages(dm) if m.custom_ids() and m.id > headline[0].id],
+        what="the album's buttons",
+    )
     assert progress[0].edits >= 1, "progress is edited in place"
     album = [m for m in emu.bot_messages(dm) if m.id > headline[0].id]
     files = [name for m in album for name in m.files]
     assert sum(name.startswith("headshot_") for name in files) == world.settings.album_size
+    assert "contact_sheet.jpg" in files
     assert all(len(m.files) <= 10 for m in album)
-    after = await emu.wait_for(
-        lambda: [m for m in emu.bot_messages(dm) if m.custom_ids() and m.id > headline[0].id]
-    )
     actions = {action_of(c) for c in after[-1].custom_ids()}
     assert {Action.MORE_LIKE, Action.ANOTHER_STYLE, Action.FULL_RESOLUTION} <= actions
     assert not emu.bot_messages(world.showcase), "nothing is posted publicly unless the member asks"
+
+    await emu.wait_for(lambda: _album_delivered(world), what="the session marked delivered")
+    before = len(emu.bot_messages(dm))
+    await emu.press(alice, after[-1], button(after[-1], Action.FULL_RESOLUTION))
+    originals = await emu.wait_for(
+        lambda: [n for m in emu.bot_messages(dm)[before:] for n in m.files], what="the originals"
+    )
+    assert originals[0] == "headshot_01.jpg"
 
     shared = await emu.press(alice, after[-1], button(after[-1], Action.SHARE_AVATAR))
     assert "Posted your #1" in (await world.answer(shared, "the share confirmation")).text()
@@ -108,11 +121,17 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
     assert "today's 1 order" in (await world.answer(again, "the quota refusal")).text()
 
     with world.db.session() as session:
-        job = session.query(Job).one()
+        job = session.exec(select(Job)).one()
         assert job.state == JobState.DONE
         assert job.platform == "discord"
         assert job.style == avatar.name
-        assert session.query(ChatSettings).count() == 2  # the server's settings and the DM's link
+        assert len(session.exec(select(ChatSettings)).all()) == 2  # the server's settings and the DM's link
+
+
+def _album_delivered(world: DiscordWorld) -> bool:
+    """The courier has recorded the delivery (it does so after the last message is posted)."""
+    with world.db.session() as session:
+        return session.exec(select(SelfieSession)).one().state == DELIVERED
 
 
 def _style_of(data: str) -> str:
