@@ -111,7 +111,7 @@ class Recorder:
         call = await emu.wait_for(
             lambda c: c.method == method and c.chat_id == chat and contains.lower() in c.text.lower(),
             after=mark,
-            timeout=wait_s,
+            wait_s=wait_s,
         )
         self.latency[name].append(call.at - started)
         return call

@@ -51,7 +51,7 @@ async def test_a_delivered_album_shows_up_in_the_metrics(
         await user.press(preview, preview.button("looks good")["callback_data"])
         summary = await reply_to(emu, user, "Place the order?")
         await user.press(summary, summary.button("generate")["callback_data"])
-        await reply_to(emu, user, "Want more?", timeout=120)
+        await reply_to(emu, user, "Want more?", wait_s=120)
         await asyncio.sleep(0.6)  # a gauge refresh after the job finished
 
         async with aiohttp.ClientSession() as http:
