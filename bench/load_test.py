@@ -92,7 +92,8 @@ def environment(data: Path, database_url: str, queue: str, emulator: TelegramEmu
 class Recorder:
     """Reply latency per step (seconds from the update to the bot's first matching call)."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_s: float = STEP_TIMEOUT) -> None:
+        self.wait_s = wait_s
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: list[str] = []
 
@@ -103,16 +104,21 @@ class Recorder:
         name: str,
         contains: str,
         method: str,
-        wait_s: float,
         mark: int,
         started: float,
+        wait_s: float | None = None,
     ) -> ApiCall:
         chat = str(user.id)
-        call = await emu.wait_for(
-            lambda c: c.method == method and c.chat_id == chat and contains.lower() in c.text.lower(),
-            after=mark,
-            wait_s=wait_s,
-        )
+        wait_s = wait_s or self.wait_s
+        try:
+            call = await emu.wait_for(
+                lambda c: c.method == method and c.chat_id == chat and contains.lower() in c.text.lower(),
+                after=mark,
+                wait_s=wait_s,
+            )
+        except AssertionError as exc:
+            msg = f"no {name!r} reply within {wait_s:.0f} s"
+            raise TimeoutError(msg) from exc
         self.latency[name].append(call.at - started)
         return call
 
@@ -125,29 +131,21 @@ async def one_user(
     try:
         mark, started = len(emu.calls), time.monotonic()
         await user.send_album(photos, group_id=f"album-{user_id}")
-        verdict = await rec.reply(
-            emu, user, "verdict", "good photos", "sendMessage", STEP_TIMEOUT, mark, started
-        )
+        verdict = await rec.reply(emu, user, "verdict", "good photos", "sendMessage", mark, started)
         mark, started = len(emu.calls), time.monotonic()
         await user.press(verdict, verdict.button("choose a style")["callback_data"])
-        picker = await rec.reply(
-            emu, user, "picker", "Pick a style", "sendMessage", STEP_TIMEOUT, mark, started
-        )
+        picker = await rec.reply(emu, user, "picker", "Pick a style", "sendMessage", mark, started)
         style = next(b for b in picker.buttons() if b["callback_data"].split(".")[1] == "st")
         mark, started = len(emu.calls), time.monotonic()
         await user.press(picker, style["callback_data"])
-        preview = await rec.reply(emu, user, "preview", "preview", "sendPhoto", STEP_TIMEOUT, mark, started)
+        preview = await rec.reply(emu, user, "preview", "preview", "sendPhoto", mark, started)
         mark, started = len(emu.calls), time.monotonic()
         await user.press(preview, preview.button("looks good")["callback_data"])
-        summary = await rec.reply(
-            emu, user, "summary", "Place the order?", "sendMessage", STEP_TIMEOUT, mark, started
-        )
+        summary = await rec.reply(emu, user, "summary", "Place the order?", "sendMessage", mark, started)
         mark, started = len(emu.calls), time.monotonic()
         await user.press(summary, summary.button("generate")["callback_data"])
-        await rec.reply(
-            emu, user, "queued", "Position in the queue", "sendMessage", STEP_TIMEOUT, mark, started
-        )
-        await rec.reply(emu, user, "album", "Want more?", "sendMessage", 900, mark, started)
+        await rec.reply(emu, user, "queued", "Position in the queue", "sendMessage", mark, started)
+        await rec.reply(emu, user, "album", "Want more?", "sendMessage", mark, started, wait_s=900)
     except Exception as exc:  # noqa: BLE001 - recorded, reported, and makes the run fail
         rec.errors.append(f"user {user_id}: {exc!s:.600}")
         print("ERROR", rec.errors[-1], flush=True)
@@ -158,7 +156,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-async def run(users: int, duration: float, data: Path, database_url: str) -> int:
+async def run(users: int, duration: float, data: Path, database_url: str, wait_s: float) -> int:
     emu = TelegramEmulator()
     await emu.start()
     queue_name = f"load-{uuid.uuid4().hex[:8]}"
@@ -185,7 +183,7 @@ async def run(users: int, duration: float, data: Path, database_url: str) -> int
     bot = TelegramBot(settings, Conversation(Services(settings, db, store, engine, queue, metrics=metrics)))
     await bot.start(poll_timeout=1)
     photos = selfies()
-    rec = Recorder()
+    rec = Recorder(wait_s)
     started = time.monotonic()
     try:
         await asyncio.gather(
@@ -240,6 +238,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds over which users arrive")
+    parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT, help="seconds a reply may take")
     parser.add_argument("--data", type=Path, default=Path("/tmp") / f"headshots-load-{uuid.uuid4().hex[:6]}")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -249,7 +248,7 @@ def main() -> int:
     url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
     args.data.mkdir(parents=True, exist_ok=True)
     try:
-        return asyncio.run(run(args.users, args.duration, args.data, url))
+        return asyncio.run(run(args.users, args.duration, args.data, url, args.step_timeout))
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
