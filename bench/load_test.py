@@ -90,7 +90,10 @@ def environment(data: Path, database_url: str, queue: str, emulator: TelegramEmu
 
 
 class Recorder:
-    """Reply latency per step (seconds from the update to the bot's first matching call)."""
+    """Reply latency per step (seconds from the update to the bot's first matching call).
+
+    `contains` may list alternatives as "a|b": an order placed while a worker is idle starts at
+    once, and its progress message then says "Making your headshots" instead of the position."""
 
     def __init__(self, wait_s: float = STEP_TIMEOUT) -> None:
         self.wait_s = wait_s
@@ -111,8 +114,11 @@ class Recorder:
         chat = str(user.id)
         wait_s = wait_s or self.wait_s
         try:
+            wanted = [part.lower() for part in contains.split("|")]
             call = await emu.wait_for(
-                lambda c: c.method == method and c.chat_id == chat and contains.lower() in c.text.lower(),
+                lambda c: (
+                    c.method == method and c.chat_id == chat and any(w in c.text.lower() for w in wanted)
+                ),
                 after=mark,
                 wait_s=wait_s,
             )
@@ -144,7 +150,9 @@ async def one_user(
         summary = await rec.reply(emu, user, "summary", "Place the order?", "sendMessage", mark, started)
         mark, started = len(emu.calls), time.monotonic()
         await user.press(summary, summary.button("generate")["callback_data"])
-        await rec.reply(emu, user, "queued", "Position in the queue", "sendMessage", mark, started)
+        await rec.reply(
+            emu, user, "queued", "Position in the queue|Making your headshots", "sendMessage", mark, started
+        )
         await rec.reply(emu, user, "album", "Want more?", "sendMessage", mark, started, wait_s=900)
     except Exception as exc:  # noqa: BLE001 - recorded, reported, and makes the run fail
         rec.errors.append(f"user {user_id}: {exc!s:.600}")
