@@ -17,8 +17,8 @@ class Clock:
         return self.now
 
 
-def limiter(tmp_path: Path, clock: Clock, **values: object) -> RateLimiter:
-    settings = Settings(_env_file=None, data_dir=tmp_path, **values)  # type: ignore[call-arg]
+def limiter(tmp_path: Path, clock: Clock, **values: float) -> RateLimiter:
+    settings = Settings.model_validate({"data_dir": tmp_path, **values})
     return RateLimiter(settings, clock)
 
 
