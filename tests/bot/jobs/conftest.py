@@ -100,7 +100,9 @@ def make_env(tmp_path: Path, redis_url: str, **overrides: str) -> JobEnv:
         "HEADSHOTS_DATA_DIR": str(data),
         "HEADSHOTS_REDIS_URL": redis_url,
         "HEADSHOTS_QUEUE_NAME": f"test-{tmp_path.name}",
-        "HEADSHOTS_JOB_HEARTBEAT_S": "2",
+        # Long enough that a loaded 2-core box (dlib holds the GIL for seconds) never misses a
+        # beat, short enough that a killed worker's job is picked up again in about 11 s.
+        "HEADSHOTS_JOB_HEARTBEAT_S": "5",
         "HEADSHOTS_QUEUE_SWEEP_S": "1",
         "HEADSHOTS_JOB_RETRY_DELAY_S": "0",
         "HEADSHOTS_SHUTDOWN_GRACE_S": "0",

@@ -20,14 +20,14 @@ def test_queued_and_running_jobs_survive_a_restart(embedded_env: JobEnv, person_
 
     async def submit_two() -> tuple[str, str]:
         queue = JobQueue.embedded(env.settings, env.db)
-        first = await queue.submit(env.order(env.user("first"), person_a_paths, count=5, keep=2))
+        first = await queue.submit(env.order(env.user("first"), person_a_paths, count=3, keep=2))
         second = await queue.submit(env.order(env.user("second"), person_a_paths, count=1, keep=1))
         return first.id, second.id
 
     first_id, second_id = asyncio.run(submit_two())
     server = env.start_worker("E1")
     wait_for(
-        lambda: jobs.get_job(env.db, first_id).stage == "generate",
+        lambda: jobs.get_job(env.db, first_id).stage is not None,
         timeout=90,
         what="the first job to generate",
     )

@@ -148,7 +148,7 @@ def test_a_worker_killed_mid_job_loses_nothing_and_the_album_is_made_once(
     wait_for(lambda: JobState(state_of(redis_env, job_id).state).finished, timeout=90, what="worker B")
     job = state_of(redis_env, job_id)
     assert job.state == JobState.DONE, (job.error, redis_env.worker_log("B")[-3000:])
-    assert (job.attempts, job.worker) == (2, "B")
+    assert (job.attempts, job.worker) == (2, "B"), redis_env.worker_log("B")[-3000:]
     results, entries = album_rows(redis_env, job_id)
     assert len(results) == len({r.rank for r in results}) >= 1
     assert len(entries) == 1
@@ -196,7 +196,7 @@ def test_cancel_while_queued_and_while_running_and_a_failing_job_reports_its_err
 
     # SIGTERM mid-job (grace 0 s in these settings): the job goes back to the queue, not lost.
     leaving_id = submit(redis_env, {"user": "leaving", "count": 30, "keep": 3}, person_a_paths)
-    wait_for(lambda: state_of(redis_env, leaving_id).stage == "generate", timeout=60, what="the last job")
+    wait_for(lambda: state_of(redis_env, leaving_id).stage is not None, timeout=60, what="the last job")
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=60) == 0, redis_env.worker_log("A")[-3000:]
     assert state_of(redis_env, leaving_id).state == JobState.QUEUED
