@@ -13,8 +13,10 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import quote
 
-_TELEGRAM_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
+_TELEGRAM_TOKEN = re.compile(r"\d{5,}(?::|%3[Aa])[A-Za-z0-9_-]{30,}")
+"""A Telegram token, also percent-encoded: PTB's file download URLs carry it as `123%3AAAH...`."""
 REDACTED = "[redacted]"
 _CONTEXT_FIELDS = ("job_id", "user_id", "chat_id", "platform", "stage", "worker")
 
@@ -24,7 +26,10 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True)
+        kept = {s for s in secrets if len(s) >= 8}
+        # URLs carry secrets percent-encoded (PTB's file downloads do): redact that form too.
+        kept |= {quote(s, safe="") for s in kept}
+        self.secrets = sorted(kept, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:

@@ -6,8 +6,12 @@ ids, photos or tokens.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import (
@@ -18,6 +22,10 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +111,92 @@ async def start_metrics_server(
     await web.TCPSite(runner, host, port).start()
     logger.info("metrics and health on :%d", port)
     return runner
+
+
+def health_checks(settings: Settings, db: Database) -> dict[str, HealthCheck]:
+    """What `/healthz` checks: the database always, Redis when one is configured."""
+    from sqlalchemy import text
+
+    def query_db() -> bool:
+        with db.engine.connect() as connection:
+            return connection.execute(text("SELECT 1")).scalar() == 1
+
+    async def database() -> bool:
+        return await asyncio.to_thread(query_db)
+
+    checks: dict[str, HealthCheck] = {"database": database}
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        async def redis_ping() -> bool:
+            client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+            try:
+                return bool(await client.ping())
+            finally:
+                await client.aclose()
+
+        checks["redis"] = redis_ping
+    return checks
+
+
+async def start_if_configured(settings: Settings, metrics: Metrics, db: Database) -> web.AppRunner | None:
+    """Serve `/metrics` and `/healthz` on `Settings.metrics_port`; None when the port is 0."""
+    if not settings.metrics_port:
+        return None
+    return await start_metrics_server(metrics, settings.metrics_port, health_checks(settings, db))
+
+
+def refresh_job_gauges(metrics: Metrics, db: Database) -> None:
+    """Queue depth and jobs by state, read from the job rows (the truth in both modes)."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from storage.models import Job, JobState
+
+    with db.session() as session:
+        counts = dict(session.exec(select(Job.state, func.count()).group_by(Job.state)).all())
+    for state in JobState:
+        metrics.jobs_by_state.labels(state=state.value).set(counts.get(state.value, 0))
+    metrics.queue_depth.set(counts.get(JobState.QUEUED.value, 0))
+
+
+async def refresh_forever(metrics: Metrics, db: Database, interval_s: float = 5.0) -> None:
+    """Keep the job gauges fresh for scrapes, until cancelled."""
+    while True:
+        try:
+            await asyncio.to_thread(refresh_job_gauges, metrics, db)
+        except Exception:
+            logger.warning("could not refresh job gauges", exc_info=True)
+        await asyncio.sleep(interval_s)
+
+
+def record_job(metrics: Metrics, stage_seconds: dict[str, float]) -> None:
+    """After a job: each stage's duration, and the GPU's peak memory when torch has a GPU."""
+    for stage, seconds in stage_seconds.items():
+        metrics.stage_seconds.labels(stage=stage).observe(seconds)
+    torch = sys.modules.get("torch")  # only if the engine loaded it: never import torch here
+    if torch is not None and torch.cuda.is_available():
+        metrics.gpu_memory_bytes.set(torch.cuda.max_memory_allocated())
+        torch.cuda.reset_peak_memory_stats()
+
+
+@contextlib.asynccontextmanager
+async def observed(
+    settings: Settings, db: Database, *, gauge_interval_s: float = 5.0
+) -> AsyncIterator[Metrics]:
+    """What `headshots serve` and `headshots worker` wrap their run in: a `Metrics` to record
+    into and, when `HEADSHOTS_METRICS_PORT` is set, `/metrics` + `/healthz` and fresh job gauges."""
+    metrics = Metrics()
+    runner = await start_if_configured(settings, metrics, db)
+    gauges = (
+        asyncio.create_task(refresh_forever(metrics, db, gauge_interval_s)) if runner is not None else None
+    )
+    try:
+        yield metrics
+    finally:
+        if gauges is not None:
+            gauges.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await gauges
+        if runner is not None:
+            await runner.cleanup()

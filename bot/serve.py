@@ -20,6 +20,8 @@ from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import job_queue
 from bot.jobs.worker import build_context, default_worker_name
+from bot.observability import observed
+from bot.retention import run_retention
 from bot.settings import Settings
 from conversations.dialogue import Conversation, Services
 from handlers.discord import run_discord
@@ -58,18 +60,23 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     db = Database(settings.effective_database_url)
     await asyncio.to_thread(db.upgrade)
     store = LocalPhotoStore(settings.effective_photo_dir)
+    # /metrics + /healthz when HEADSHOTS_METRICS_PORT is set; retention runs on its own clock.
+    observing = contextlib.AsyncExitStack()
+    metrics = await observing.enter_async_context(observed(settings, db))
+    retention = asyncio.create_task(run_retention(db, store, settings.retention_days), name="retention")
     engine = await asyncio.to_thread(load_engine_from_settings, settings, ("preview",))
     runner: EmbeddedRunner | None = None
     runner_task: asyncio.Task[None] | None = None
     if settings.embedded:
         name = f"embedded-{default_worker_name()}"
         ctx = await asyncio.to_thread(build_context, settings, name, LocalUpdatePublisher())
+        ctx.metrics = metrics
         runner = EmbeddedRunner(ctx, concurrency=settings.worker_concurrency)
         runner_task = asyncio.create_task(runner.run())
         log.info("embedded worker %s running in this process", name)
     queue = job_queue(settings, db, runner)
     await queue.connect()
-    conversation = Conversation(Services(settings, db, store, engine, queue))
+    conversation = Conversation(Services(settings, db, store, engine, queue, metrics=metrics))
     bot = TelegramBot(settings, conversation) if settings.telegram_token else None
     discord_task = asyncio.create_task(run_discord(settings, conversation, stop), name="discord")
     discord_task.add_done_callback(lambda task: _stop_if_failed(task, stop))
@@ -88,6 +95,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             with contextlib.suppress(asyncio.CancelledError):
                 await runner_task
         await queue.close()
+        retention.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retention
+        await observing.aclose()
         db.dispose()
 
 

@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     team_reminder_before_s: float = Field(
         default=24 * 3600, ge=0, description="Team orders: remind members this long before the deadline."
     )
+    rate_user_per_minute: float = Field(
+        default=30.0, gt=0, description="Messages (a photo counts one) per user per minute, sustained."
+    )
+    rate_user_burst: int = Field(default=20, ge=1, description="Messages a user may send at once.")
+    rate_chat_per_minute: float = Field(default=60.0, gt=0, description="Messages per chat per minute.")
+    rate_chat_burst: int = Field(default=40, ge=1, description="Messages a chat may send at once.")
+    admin_ids: list[str] = Field(
+        default_factory=list,
+        description='Who may /ban in chat, as JSON: ["telegram:12345", "discord:6789"].',
+    )
     job_timeout_s: int = Field(default=1800, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
 

@@ -243,8 +243,10 @@ class ActionHandler:
             active = list(
                 session.exec(select(Job.id).where(Job.user_id == user.id, col(Job.state).in_(ACTIVE_STATES)))
             )
+            every = list(session.exec(select(Job.id).where(Job.user_id == user.id)))
         for job_id in active:
             await self.services.jobs.cancel(job_id)
         files = await asyncio.to_thread(delete_user_data, self.db, self.services.store, user.id)
+        await self.services.jobs.forget(every)  # and their records in Redis
         log.info("deleted the data of user %s (%d files)", user.id, files)
         yield Text(msg.DELETED.format(files=files))

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from bot.jobs.queue import JobQueue
+from bot.observability import Metrics
 from bot.settings import Settings
 from conversations import messages as msg
 from conversations import sessions
@@ -33,6 +34,7 @@ from conversations.events import (
     UnsupportedInput,
 )
 from conversations.gate import EngineGate
+from conversations.guard import RateLimiter, Verdict, is_admin
 from conversations.keyboards import ButtonMaker, choose_style_button, delete_buttons
 from conversations.orders import progress_text
 from conversations.replies import Notice, Reply, Text
@@ -50,9 +52,10 @@ from conversations.team_buttons import is_team_data
 from conversations.team_courier import TeamCourier
 from conversations.teams import TeamOrders
 from engine.pipeline import EngineResources
+from storage.bans import set_banned
 from storage.database import Database
 from storage.models import SelfieSession, User
-from storage.photos import PhotoStore
+from storage.photos import PhotoStore, StoreFullError
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,8 @@ class Services:
     engine: EngineResources
     jobs: JobQueue
     engine_gate: EngineGate = field(default_factory=EngineGate)
+    metrics: Metrics | None = None
+    """Verdict counts go here when set (`headshots serve` with a metrics port)."""
 
 
 class Conversation:
@@ -94,6 +99,8 @@ class Conversation:
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self.limiter = RateLimiter(services.settings)
+        """Per-user and per-chat token buckets, checked before an event does any work."""
 
     def _lock(self, chat: ChatRef) -> asyncio.Lock:
         key = (chat.platform, chat.user_id)
@@ -112,10 +119,17 @@ class Conversation:
             async for reply in self.photos(chat, [event]):
                 yield reply
             return
+        refusal = self._throttled(chat)
+        if refusal is not None:
+            for reply in refusal:
+                yield reply
+            return
         lock = self._lock(chat)
         async with lock:
             user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
-            if isinstance(event, Command):
+            if user.banned:
+                yield Text(msg.BANNED)
+            elif isinstance(event, Command):
                 async for reply in self._command(chat, user, event):
                     yield reply
             elif isinstance(event, ButtonPressed):
@@ -131,10 +145,18 @@ class Conversation:
         if chat.shared:
             yield Text(team_msg.SELFIES_PRIVATELY)
             return
+        refusal = self._throttled(chat, cost=len(uploads))
+        if refusal is not None:
+            for reply in refusal:
+                yield reply
+            return
         lock = self._lock(chat)
         async with lock:
             user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
             assert user.id is not None
+            if user.banned:
+                yield Text(msg.BANNED)
+                return
             row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
             if row is not None and row.state in ORDER_ACTIVE:
                 yield Text(msg.BUSY_WITH_ORDER)
@@ -145,15 +167,21 @@ class Conversation:
                     sessions.start_session, self.db, user.id, chat.chat_id, team_id=team_id
                 )
             assert row.id is not None
-            result = await take_photos(
-                self.db,
-                self.services.store,
-                self.services.engine.assessor,
-                row,
-                uploads,
-                engine_gate=self.services.engine_gate,
-                max_photos=self.settings.max_selfies,
-            )
+            try:
+                result = await take_photos(
+                    self.db,
+                    self.services.store,
+                    self.services.engine.assessor,
+                    row,
+                    uploads,
+                    engine_gate=self.services.engine_gate,
+                    max_photos=self.settings.max_selfies,
+                )
+            except StoreFullError:
+                log.error("photo store full: refused %d uploads of user %s", len(uploads), user.id)
+                yield Text(msg.STORE_FULL)
+                return
+            self._count_verdicts(result.codes)
             verdict = result.verdict.verdict
             good, needed = len(result.verdict.usable), self.settings.min_selfies
             ready_text, buttons = (
@@ -171,6 +199,33 @@ class Conversation:
             )
             buttons = buttons if verdict.ready else ()
             yield Text("\n".join((*result.lines, "", summary)), buttons)
+
+    def _throttled(self, chat: ChatRef, cost: int = 1) -> tuple[Reply, ...] | None:
+        """None to go ahead; over the rate limit, the replies instead (none once told)."""
+        verdict = self.limiter.check(chat, cost)
+        if verdict == Verdict.ALLOW:
+            return None
+        log.info("rate limited %s:%s (%s)", chat.platform, chat.user_id, verdict.value)
+        return (Text(msg.SLOW_DOWN),) if verdict == Verdict.THROTTLED else ()
+
+    def _count_verdicts(self, codes: Sequence[Sequence[str]]) -> None:
+        metrics = self.services.metrics
+        if metrics is None:
+            return
+        for photo_codes in codes:
+            for code in photo_codes or ("ok",):
+                metrics.verdicts.labels(code=code).inc()
+
+    async def _ban(self, chat: ChatRef, command: Command) -> Reply:
+        """/ban or /unban USER_ID from an admin (`Settings.admin_ids`), on the admin's platform."""
+        if not is_admin(self.settings, chat):
+            return Text(msg.UNKNOWN_COMMAND)
+        if len(command.args) != 1 or not command.args[0].strip():
+            return Text(msg.BAN_USAGE)
+        target, banned = command.args[0].strip(), command.name.lower() == "ban"
+        await asyncio.to_thread(set_banned, self.db, chat.platform, target, banned=banned)
+        log.info("%s:%s set banned=%s on %s", chat.platform, chat.user_id, banned, target)
+        return Text((msg.BAN_DONE if banned else msg.UNBAN_DONE).format(user_id=target))
 
     async def progress_message_sent(self, chat: ChatRef, message_id: str) -> None:
         """The adapter posted a `ProgressMessage`; later progress edits that message."""
@@ -219,6 +274,8 @@ class Conversation:
                 yield Text(msg.NOTHING_TO_CANCEL)
             else:
                 yield Text(msg.CANCELLED_ORDER if had_order else msg.CANCELLED)
+        elif name in {"ban", "unban"}:
+            yield await self._ban(chat, command)
         elif name == "delete":
             yield Text(msg.DELETE_ASK, delete_buttons(self.buttons_for(chat, 0)))
         elif name == "status":

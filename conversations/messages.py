@@ -109,6 +109,14 @@ STALE_BUTTON: Final = "That button belongs to an earlier session. Send a selfie 
 NOT_YOUR_BUTTON: Final = "That button isn't yours."
 NOT_NOW: Final = "That button doesn't apply any more."
 TEXT_NOT_PHOTO: Final = "I need photos, not text: send a selfie (or /help)."
+SLOW_DOWN: Final = "You're sending messages very fast. Please wait a minute, then carry on."
+BANNED: Final = "Sorry, this account can't use the bot. If you think that's a mistake, contact the operator."
+BAN_USAGE: Final = "Usage: /ban USER_ID or /unban USER_ID (a user id on this platform)."
+BAN_DONE: Final = "User {user_id} is banned."
+UNBAN_DONE: Final = "User {user_id} is no longer banned."
+STORE_FULL: Final = (
+    "I couldn't save your photo: our storage is full right now. Nothing was kept; please send it again later."
+)
 UNKNOWN_COMMAND: Final = "I don't know that command. /help lists what I can do."
 UNSUPPORTED: Final = {
     "video": "Videos can't be used. Please send photos.",

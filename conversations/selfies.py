@@ -33,6 +33,8 @@ class IntakeResult:
     verdict: SetAssessment
     total: int
     refused: int = 0
+    codes: tuple[tuple[str, ...], ...] = ()
+    """Each new upload's own issue codes (empty for a good photo), for the verdict metrics."""
 
 
 def photo_name(index: int) -> str:
@@ -114,9 +116,7 @@ async def take_photos(
         )
     )
     prefix = session_prefix(session.user_id, session.id)
-    keys = await asyncio.gather(
-        *(asyncio.to_thread(_store, store, prefix, n, a) for n, a in zip(names, assessments, strict=True))
-    )
+    keys = await _store_all(store, prefix, names, assessments)
     rows = [
         _row(session, a, key, up.data)
         for up, a, key in zip(accepted, assessments, keys, strict=True)
@@ -135,7 +135,26 @@ async def take_photos(
     lines = [_line(n, a, verdict) for n, a in zip(names, assessments, strict=True)]
     if refused:
         lines.append(msg.TOO_MANY_PHOTOS.format(max=max_photos))
-    return IntakeResult(tuple(lines), verdict, total=len(every), refused=refused)
+    codes = tuple(tuple(a.report.codes) for a in assessments)
+    return IntakeResult(tuple(lines), verdict, total=len(every), refused=refused, codes=codes)
+
+
+async def _store_all(
+    store: PhotoStore, prefix: str, names: Sequence[str], assessments: Sequence[Assessment]
+) -> list[str]:
+    """Store a batch all or nothing: on a full disk the photos already written are removed
+    again before `StoreFullError` reaches the conversation (no file without its row)."""
+    outcomes = await asyncio.gather(
+        *(asyncio.to_thread(_store, store, prefix, n, a) for n, a in zip(names, assessments, strict=True)),
+        return_exceptions=True,
+    )
+    failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+    if failure is None:
+        return [str(o) for o in outcomes]
+    for key in outcomes:
+        if isinstance(key, str) and key:
+            await asyncio.to_thread(store.delete, key)
+    raise failure
 
 
 def usable_keys(photos: Sequence[Photo], verdict: SetAssessment) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 import math
+import unicodedata
 import warnings
 
 import numpy as np
@@ -61,6 +62,21 @@ def _looks_like_video(data: bytes) -> bool:
     return head[4:8] == b"ftyp" and head[8:12] in _VIDEO_BRANDS
 
 
+MAX_SHOWN_NAME = 40
+"""Longest upload name quoted back to a user: a 5,000-character file name must not make the
+reply too long to send (Telegram refuses messages over 4,096 characters)."""
+
+
+def shown_name(name: str) -> str:
+    """`name` as it may appear in a reply: no control or bidi-override characters (a NUL,
+    U+202E turning "gpj.exe" around), no folders, at most `MAX_SHOWN_NAME` characters."""
+    visible = "".join(ch for ch in name if ch.isprintable() and unicodedata.category(ch) != "Cf")
+    visible = visible.replace("\\", "/").rsplit("/", 1)[-1].strip() or "This file"
+    if len(visible) > MAX_SHOWN_NAME:
+        visible = visible[: MAX_SHOWN_NAME - 1] + "…"
+    return visible
+
+
 def _rejected(message: str, code: str = "unreadable") -> ImageRejectedError:
     return ImageRejectedError(message, code=code)
 
@@ -102,50 +118,54 @@ def decode_photo(
     Raises `ImageRejectedError` with code `too_large` (bytes or pixels over the limits, a
     decompression bomb) or `unreadable` (empty, truncated, not an image, animated, a video).
     """
+    label = shown_name(name)
     if not data:
-        raise _rejected(f"{name} is empty (0 bytes). {SEND_A_PHOTO}")
+        raise _rejected(f"{label} is empty (0 bytes). {SEND_A_PHOTO}")
     if len(data) > max_bytes:
         raise _rejected(
-            f"{name} is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            f"{label} is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
             "Send it compressed (as a photo, not a file).",
             "too_large",
         )
     if _looks_like_video(data):
-        raise _rejected(f"{name} looks like a video. Send still photos, not videos.")
+        raise _rejected(f"{label} looks like a video. Send still photos, not videos.")
     _register_heif()
     with warnings.catch_warnings():
-        # Pillow warns (and past 2x errors) on huge images; we enforce our own pixel limit.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        # Pillow warns (and past 2x errors) on huge images; we enforce our own pixel limit. It
+        # also warns on damaged metadata ("Tag data larger than file", corrupt EXIF): the pixels
+        # are what we judge, so those are ignored too rather than escaping as a crash under
+        # `-W error` (found by tests/engine/test_fuzz_intake.py).
+        warnings.simplefilter("ignore")
         try:
             image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
             raise _rejected(
-                f"{name} has too many pixels to process. Send a smaller photo.", "too_large"
+                f"{label} has too many pixels to process. Send a smaller photo.", "too_large"
             ) from exc
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            raise _rejected(f"{name} is not a photo we can read. {SEND_A_PHOTO}") from exc
-        return _decode_opened(image, data, name, max_pixels, max_side)
+            raise _rejected(f"{label} is not a photo we can read. {SEND_A_PHOTO}") from exc
+        return _decode_opened(image, data, name, label=label, max_pixels=max_pixels, max_side=max_side)
 
 
 def _decode_opened(
-    image: Image.Image, data: bytes, name: str, max_pixels: int, max_side: int | None
+    image: Image.Image, data: bytes, name: str, *, label: str, max_pixels: int, max_side: int | None
 ) -> Photo:
     source_format = str(image.format or "")
     if source_format not in ACCEPTED_FORMATS:
         if source_format == "GIF" and _frames(image) > 1:
-            raise _rejected(f"{name} is an animation. Send still photos.")
-        raise _rejected(f"{name} is a {source_format or 'file'} we do not take. {SEND_A_PHOTO}")
+            raise _rejected(f"{label} is an animation. Send still photos.")
+        raise _rejected(f"{label} is a {source_format or 'file'} we do not take. {SEND_A_PHOTO}")
     if source_format in {"PNG", "WEBP"} and (getattr(image, "is_animated", False) or _frames(image) > 1):
-        raise _rejected(f"{name} is an animation. Send still photos.")
+        raise _rejected(f"{label} is an animation. Send still photos.")
     width, height = image.size
     if width * height > max_pixels:
         raise _rejected(
-            f"{name} is {width}x{height} pixels, over the {max_pixels / 1e6:.0f}-megapixel limit. "
+            f"{label} is {width}x{height} pixels, over the {max_pixels / 1e6:.0f}-megapixel limit. "
             "Send a smaller photo.",
             "too_large",
         )
     if width < 1 or height < 1:
-        raise _rejected(f"{name} has no pixels. {SEND_A_PHOTO}")
+        raise _rejected(f"{label} has no pixels. {SEND_A_PHOTO}")
     if max_side is not None and source_format in {"JPEG", "MPO"} and max(width, height) > 2 * max_side:
         factor = max_side / max(width, height)
         image.draft("RGB", (math.ceil(width * factor), math.ceil(height * factor)))
@@ -154,11 +174,13 @@ def _decode_opened(
         upright = ImageOps.exif_transpose(image)
         rgb = _to_rgb(upright if upright is not None else image)
     except Image.DecompressionBombError as exc:
-        raise _rejected(f"{name} has too many pixels to process. Send a smaller photo.", "too_large") from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        log.info("cannot decode %s: %s", name, exc)
         raise _rejected(
-            f"{name} is damaged or incomplete (the upload may have been cut off). Send it again."
+            f"{label} has too many pixels to process. Send a smaller photo.", "too_large"
+        ) from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        log.info("cannot decode %s: %s", label, exc)
+        raise _rejected(
+            f"{label} is damaged or incomplete (the upload may have been cut off). Send it again."
         ) from exc
     return Photo(
         name=name,

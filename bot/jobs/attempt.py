@@ -17,6 +17,7 @@ from bot.jobs import execute
 from bot.jobs.context import WorkerContext
 from bot.jobs.events import JobUpdate
 from bot.jobs.progress import ProgressReporter
+from bot.observability import record_job
 from engine.errors import EngineError, GenerationCancelledError, TransientGenerationError
 from engine.progress import CancelToken
 from storage import jobs
@@ -70,14 +71,17 @@ async def run_attempt(
     except Exception:
         log.exception("job %s: attempt %d crashed", job_id, attempt)
         return await asyncio.to_thread(_retry_or_fail, ctx, job, INTERNAL_ERROR_MESSAGE, final_attempt)
+    stage_seconds = reporter.stage_seconds()
     state = await asyncio.to_thread(
         jobs.complete,
         ctx.db,
         job_id,
         album,
         payload=_delivery_payload(album),
-        stage_seconds=reporter.stage_seconds(),
+        stage_seconds=stage_seconds,
     )
+    if ctx.metrics is not None:
+        record_job(ctx.metrics, stage_seconds)
     _publish(ctx, job, state)
     return Outcome.DONE if state == JobState.DONE else Outcome.CANCELLED
 

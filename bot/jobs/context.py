@@ -21,3 +21,5 @@ class WorkerContext:
     engine: Any
     publisher: UpdatePublisher
     name: str
+    metrics: Any = None
+    """A `bot.observability.Metrics` to record stage durations in, when metrics are served."""

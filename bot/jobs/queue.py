@@ -97,6 +97,13 @@ class JobQueue:
                 self._runner.cancel(job_id)
         return state
 
+    async def forget(self, job_ids: list[str]) -> None:
+        """Drop these jobs from Redis too (after /delete removed their rows); embedded: no-op."""
+        if self._saq is None:
+            return
+        for job_id in job_ids:
+            await redis_queue.forget(self._saq, job_id, CANCEL_REASON)
+
     async def status(self, job_id: str) -> JobStatus:
         """State, queue position, ETA and progress; raises `storage.jobs.JobNotFoundError`."""
         return await asyncio.to_thread(self._status, job_id)

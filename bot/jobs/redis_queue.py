@@ -7,7 +7,7 @@ every SAQ record points back at its row.
 from __future__ import annotations
 
 from saq import Queue
-from saq.job import ACTIVE_STATUSES
+from saq.job import ACTIVE_STATUSES, Status
 from saq.job import Job as SaqJob
 
 from bot.jobs.keys import GENERATE_FUNCTION, JOB_TTL_S
@@ -44,4 +44,24 @@ async def abort(queue: Queue, job_id: str, reason: str) -> bool:
     if job is None or job.status not in ACTIVE_STATUSES:
         return False
     await queue.abort(job, reason)
+    return True
+
+
+async def forget(queue: Queue, job_id: str, reason: str) -> bool:
+    """Remove every trace of `job_id` from Redis (for /delete): a waiting job is aborted and its
+    record deleted at once; a running one is aborted and its record expires once the worker
+    has stopped it (the worker still needs it to finish the abort). True if nothing is left."""
+    job = await queue.job(job_id)
+    if job is None:
+        return True
+    if job.status in ACTIVE_STATUSES:
+        await queue.abort(job, reason)
+        job = await queue.job(job_id)
+    if job is None:
+        return True
+    if job.status in {Status.ABORTING, Status.ACTIVE}:
+        return False
+    redis = getattr(queue, "redis", None)
+    if redis is not None:
+        await redis.delete(job.id, job.abort_id)
     return True

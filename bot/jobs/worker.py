@@ -30,6 +30,7 @@ from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.events import LocalUpdatePublisher, RedisUpdatePublisher, UpdatePublisher
 from bot.jobs.keys import GENERATE_FUNCTION
 from bot.jobs.redis_queue import saq_queue
+from bot.observability import Metrics, observed
 from bot.settings import Settings
 from engine.progress import CancelToken
 from storage.database import Database
@@ -105,11 +106,14 @@ async def _heartbeat(saq_job: SaqJob, heartbeat_s: int) -> None:
             log.warning("heartbeat of %s failed", saq_job.key, exc_info=True)
 
 
-def worker_settings(settings: Settings, *, concurrency: int, name: str) -> dict[str, Any]:
+def worker_settings(
+    settings: Settings, *, concurrency: int, name: str, metrics: Metrics | None = None
+) -> dict[str, Any]:
     """Keyword arguments for `saq.Worker`: queue, function, hooks and timers from `Settings`."""
 
     async def startup(ctx: Context) -> None:
         ctx["resources"] = await asyncio.to_thread(build_context, settings, name)  # type: ignore[typeddict-unknown-key]
+        ctx["resources"].metrics = metrics  # type: ignore[typeddict-item]
         ctx["reconciler"] = asyncio.create_task(  # type: ignore[typeddict-unknown-key]
             reconcile.run_forever(ctx["resources"], ctx["worker"].queue, settings.queue_sweep_s)  # type: ignore[typeddict-item]
         )
@@ -157,12 +161,17 @@ def build_context(settings: Settings, name: str, publisher: UpdatePublisher | No
 
 async def run_worker(settings: Settings, *, concurrency: int, name: str) -> None:
     """Run until SIGTERM / SIGINT (SAQ installs the handlers)."""
-    worker = Worker(**worker_settings(settings, concurrency=concurrency, name=name))
-    await worker.queue.connect()
+    health_db = Database(settings.effective_database_url)
     try:
-        await worker.start()
+        async with observed(settings, health_db) as metrics:
+            worker = Worker(**worker_settings(settings, concurrency=concurrency, name=name, metrics=metrics))
+            await worker.queue.connect()
+            try:
+                await worker.start()
+            finally:
+                await worker.queue.disconnect()
     finally:
-        await worker.queue.disconnect()
+        health_db.dispose()
 
 
 async def run_embedded_worker(settings: Settings, *, concurrency: int, name: str) -> None:
@@ -174,7 +183,9 @@ async def run_embedded_worker(settings: Settings, *, concurrency: int, name: str
         loop.add_signal_handler(signum, runner.stop)
     log.info("embedded worker %s ready (concurrency %d)", name, concurrency)
     try:
-        await runner.run()
+        async with observed(settings, ctx.db) as metrics:
+            ctx.metrics = metrics
+            await runner.run()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
@@ -157,7 +158,8 @@ class TelegramBot:
     async def on_unknown_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is not None and message.text:
-            await self._dispatch(update, Command(message.text.split()[0].lstrip("/").split("@")[0]))
+            words = message.text.split()
+            await self._dispatch(update, Command(words[0].lstrip("/").split("@")[0], tuple(words[1:])))
 
     async def on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -242,8 +244,12 @@ class TelegramBot:
         await self._render(chat, renderer, replies)
 
     async def _render(self, chat: ChatRef, renderer: Renderer, replies: AsyncIterator[Reply]) -> None:
+        started, metrics = time.perf_counter(), self.conversation.services.metrics
         async for reply in replies:
             sent = await renderer.send(reply)
+            if metrics is not None and started:
+                metrics.reply_seconds.labels(platform=PLATFORM).observe(time.perf_counter() - started)
+                started = 0.0  # the first reply is the one a user waits for
             if isinstance(reply, ProgressMessage) and isinstance(sent, Message):
                 await self.conversation.progress_message_sent(chat, str(sent.message_id))
 
@@ -265,6 +271,13 @@ class TelegramBot:
                 await renderer.send(reply)
         except Exception:
             log.exception("could not post to chat %s", item.chat_id)
+            self._count_delivery(item, "failed")
             await self.courier.unsent(item)
             return
+        self._count_delivery(item, "sent")
         await self.courier.sent(item)
+
+    def _count_delivery(self, item: Outgoing, outcome: str) -> None:
+        metrics = self.conversation.services.metrics
+        if metrics is not None and item.entry_id is not None:  # albums, not progress edits
+            metrics.deliveries.labels(platform=PLATFORM, outcome=outcome).inc()

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 
-COMMANDS = ["serve", "worker", "generate", "assess", "submit", "status", "db"]
+COMMANDS = ["serve", "worker", "generate", "assess", "submit", "status", "db", "ban"]
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,3 +45,20 @@ def test_bad_setting_stops_start_up_with_its_name(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "HEADSHOTS_REDIS_URL" in done.stderr
+
+
+def test_ban_and_unban_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlmodel import select
+
+    from storage.database import Database
+    from storage.models import User
+
+    monkeypatch.setenv("HEADSHOTS_DATA_DIR", str(tmp_path / "data"))
+    assert main(["ban", "telegram", "4242"]) == 0
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'headshots.db'}")
+    with db.session() as session:
+        assert session.exec(select(User.banned).where(User.platform_user_id == "4242")).one() is True
+    assert main(["ban", "telegram", "4242", "--unban"]) == 0
+    with db.session() as session:
+        assert session.exec(select(User.banned).where(User.platform_user_id == "4242")).one() is False
+    db.dispose()

@@ -41,3 +41,14 @@ def test_lines_are_json_with_context() -> None:
     assert entry["job_id"] == "abc"
     assert entry["user_id"] == 7
     assert entry["level"] == "INFO"
+
+
+def test_percent_encoded_tokens_are_redacted() -> None:
+    """Regression: PTB's file download URL percent-encodes the token's colon (found by
+    tests/handlers/telegram/test_security.py), which slipped past both the secret and the regex."""
+    from bot.logs import RedactSecrets
+
+    token = "7123456789:AAHk3vQ8x_Zr4Lm9PqT2wYs6UoB1cD5eF7g"
+    url = "GET http://x/file/bot7123456789%3AAAHk3vQ8x_Zr4Lm9PqT2wYs6UoB1cD5eF7g/documents/f.jpg"
+    assert "AAHk3vQ8" not in RedactSecrets([token]).redact(url)
+    assert "AAHk3vQ8" not in RedactSecrets([]).redact(url)

@@ -85,3 +85,41 @@ async def test_serve_runs_the_discord_bot_beside_telegram(tmp_path: Path, faces_
             stop.set()
             await asyncio.wait_for(task, 60)
             discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = original_base, original_gateway
+
+
+async def test_serve_exposes_health_and_metrics_when_a_port_is_set(tmp_path: Path) -> None:
+    import socket
+
+    import aiohttp
+
+    from tests.handlers.telegram.test_metrics import sample
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    emulator = TelegramEmulator()
+    await emulator.start()
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        telegram_token=TOKEN,
+        telegram_base_url=emulator.base_url,
+        telegram_base_file_url=emulator.base_file_url,
+        metrics_port=port,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop))
+    try:
+        await emulator.user(3002).send_text("/help")
+        await emulator.wait_for(lambda c: c.method == "sendMessage" and "/delete" in c.text, wait_s=90)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
+                assert await response.json() == {"ok": True, "checks": {"database": True}}
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                text = await response.text()
+        assert sample(text, "headshots_reply_seconds_count", platform="telegram") == 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
+        await emulator.stop()

@@ -143,3 +143,33 @@ def test_single_frame_gif_is_refused_as_unsupported(selfie: Image.Image) -> None
 def test_videos_are_refused(head: bytes) -> None:
     error = rejected(head + b"\0" * 1000)
     assert "video" in error.user_message
+
+
+def test_damaged_exif_decodes_without_a_warning_escaping(selfie: Image.Image) -> None:
+    """Regression (fuzzing): an EXIF tag claiming more data than the file holds made Pillow
+    warn "Tag data larger than file", which escaped `decode_photo` (an error under -W error)."""
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"  # Make, ASCII
+    raw = bytearray(exif.tobytes())
+    entry = raw.index(struct.pack(">HH", 0x010F, 2))  # Pillow writes big-endian EXIF
+    raw[entry + 4 : entry + 8] = struct.pack(">I", 0x00100000)  # count: 1 MB of "Make"
+    small = selfie.copy()
+    small.thumbnail((200, 200))
+    photo = decode_photo(encode(small, "JPEG", exif=bytes(raw)), "a.jpg", **LIMITS)
+    assert photo.image.mode == "RGB"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("../../etc/passwd.jpg", "passwd.jpg"),
+        ("evil\x00.jpg", "evil.jpg"),
+        ("\u202egpj.exe", "gpj.exe"),
+        ("x" * 5_000, "x" * 39 + "…"),
+        ("photo 3", "photo 3"),
+    ],
+)
+def test_upload_names_are_quoted_short_and_clean(name: str, shown: str) -> None:
+    with pytest.raises(ImageRejectedError) as caught:
+        decode_photo(b"not an image", name, **LIMITS)
+    assert caught.value.user_message.startswith(shown + " is not a photo")

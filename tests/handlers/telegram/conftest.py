@@ -19,6 +19,7 @@ from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import JobQueue
+from bot.observability import Metrics
 from bot.settings import Settings
 from conversations.dialogue import Conversation, Services
 from engine.pipeline import EngineResources, load_engine_resources
@@ -53,6 +54,8 @@ class Harness:
     bot: TelegramBot | None = None
     runner: EmbeddedRunner | None = None
     runner_task: asyncio.Task[None] | None = None
+    metrics: Metrics | None = None
+    """Set before `start()` to have the bot and the embedded worker record metrics."""
 
     async def start(self) -> None:
         ctx = WorkerContext(
@@ -62,11 +65,14 @@ class Harness:
             engine=self.worker_engine,
             publisher=LocalUpdatePublisher(),
             name="embedded-test",
+            metrics=self.metrics,
         )
         self.runner = EmbeddedRunner(ctx, poll_s=0.2)
         self.runner_task = asyncio.create_task(self.runner.run())
         queue = JobQueue.embedded(self.settings, self.db, self.runner)
-        conversation = Conversation(Services(self.settings, self.db, self.store, self.engine, queue))
+        conversation = Conversation(
+            Services(self.settings, self.db, self.store, self.engine, queue, metrics=self.metrics)
+        )
         self.bot = TelegramBot(self.settings, conversation)
         await self.bot.start(poll_timeout=1)
 
