@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     telegram_token: str = Field(default="", description="Bot token from @BotFather.")
     telegram_base_url: str = Field(default="https://api.telegram.org/bot")
     telegram_base_file_url: str = Field(default="https://api.telegram.org/file/bot")
+    telegram_webhook_url: str = Field(
+        default="", description="Public HTTPS URL Telegram posts updates to; empty means long polling."
+    )
+    telegram_webhook_listen: str = Field(default="0.0.0.0", description="Address the webhook server binds.")  # noqa: S104
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: str = Field(
+        default="", description="Secret Telegram echoes in a header; empty derives one from the token."
+    )
     discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
     discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
     callback_secret: str = Field(default="change-me", description="Key that signs button callback data.")

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message, Update
 from telegram.error import NetworkError, TelegramError
@@ -26,6 +29,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    Updater,
     filters,
 )
 
@@ -128,11 +132,28 @@ class TelegramBot:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS.items()])
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
+        if self.settings.telegram_webhook_url:
+            await self._start_webhook(app.updater)
+        else:
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+            log.info("telegram bot @%s polling", app.bot.username)
         self._courier_task = asyncio.create_task(self._courier_loop())
-        log.info("telegram bot @%s polling", app.bot.username)
+
+    async def _start_webhook(self, updater: Updater) -> None:
+        """Behind a reverse proxy: PTB's webhook server on `telegram_webhook_port`, registered
+        with Telegram together with a secret that every incoming request must echo."""
+        url = self.settings.telegram_webhook_url
+        await updater.start_webhook(
+            listen=self.settings.telegram_webhook_listen,
+            port=self.settings.telegram_webhook_port,
+            url_path=urlsplit(url).path.lstrip("/"),
+            webhook_url=url,
+            secret_token=webhook_secret(self.settings),
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info("telegram bot receiving updates by webhook on port %d", self.settings.telegram_webhook_port)
 
     async def stop(self) -> None:
         if self._courier_task is not None:
@@ -281,3 +302,12 @@ class TelegramBot:
         metrics = self.conversation.services.metrics
         if metrics is not None and item.entry_id is not None:  # albums, not progress edits
             metrics.deliveries.labels(platform=PLATFORM, outcome=outcome).inc()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret, or one derived from the token (stable across restarts, not the
+    token itself): Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret
+    digest = hmac.new(settings.telegram_token.encode(), b"headshots-webhook", hashlib.sha256)
+    return digest.hexdigest()
