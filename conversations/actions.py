@@ -23,6 +23,7 @@ from conversations.keyboards import (
     cancel_order_button,
     choose_style_button,
     confirm_buttons,
+    parse_album_arg,
     preview_buttons,
     style_picker,
 )
@@ -67,7 +68,7 @@ class ActionHandler:
         assert user.id is not None
         current = await asyncio.to_thread(sessions.current_session, self.db, user.id)
         if cb.action == Action.FULL_RESOLUTION:
-            async for reply in self._originals(row):
+            async for reply in self._originals(user, row, cb.arg):
                 yield reply
             return
         if current is None or current.id != row.id:
@@ -111,8 +112,8 @@ class ActionHandler:
         elif cb.action == Action.CONFIRM and row.state == CONFIRMING:
             async for reply in self._order(chat, user, row, make, seed=new_seed(), extra={}):
                 yield reply
-        elif cb.action == Action.MORE_LIKE and row.state == DELIVERED and cb.arg.isdigit():
-            async for reply in self._more_like(chat, user, row, make, int(cb.arg)):
+        elif cb.action == Action.MORE_LIKE and row.state == DELIVERED and parse_album_arg(cb.arg):
+            async for reply in self._more_like(chat, user, row, make, cb.arg):
                 yield reply
         elif cb.action == Action.CANCEL_ORDER and row.state in ORDER_ACTIVE:
             await self._cancel_job(row)
@@ -193,10 +194,20 @@ class ActionHandler:
         yield Notice("")
         yield ProgressMessage(text, cancel_order_button(make))
 
+    def _album_job(self, user: User, row: SelfieSession, arg: str) -> tuple[int, str | None]:
+        """The (rank, job) an album button means: the job it names if that job is this user's,
+        else the session's latest (buttons made before jobs were named)."""
+        rank, named = parse_album_arg(arg) or (0, None)
+        if named is not None:
+            with self.db.session() as session:
+                job = session.get(Job, named)
+            return rank, named if job is not None and job.user_id == user.id else None
+        return rank, row.data.get("job_id")
+
     async def _more_like(
-        self, chat: ChatRef, user: User, row: SelfieSession, make: ButtonMaker, rank: int
+        self, chat: ChatRef, user: User, row: SelfieSession, make: ButtonMaker, arg: str
     ) -> AsyncIterator[Reply]:
-        job_id = row.data.get("job_id")
+        rank, job_id = await asyncio.to_thread(self._album_job, user, row, arg)
         results = await asyncio.to_thread(job_results, self.db, job_id) if job_id else []
         chosen = next((r for r in results if r.rank == rank), None)
         if chosen is None:
@@ -208,8 +219,8 @@ class ActionHandler:
         async for reply in self._order(chat, user, row, make, seed=seed, extra=extra):
             yield reply
 
-    async def _originals(self, row: SelfieSession) -> AsyncIterator[Reply]:
-        job_id = row.data.get("job_id")
+    async def _originals(self, user: User, row: SelfieSession, arg: str) -> AsyncIterator[Reply]:
+        _rank, job_id = await asyncio.to_thread(self._album_job, user, row, arg)
         if row.state != DELIVERED or not job_id:
             yield Notice(msg.NOT_NOW)
             return

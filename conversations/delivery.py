@@ -46,10 +46,12 @@ def group_sizes(count: int) -> list[int]:
     return [base + 1 if i < extra else base for i in range(groups)]
 
 
-def album_replies(images: Sequence[bytes], style: str, sheet: bytes | None, make: ButtonMaker) -> list[Reply]:
+def album_replies(
+    images: Sequence[bytes], style: str, sheet: bytes | None, make: ButtonMaker, job_id: str = ""
+) -> list[Reply]:
     """The album as messages: the headline, media groups of the results, the contact sheet, buttons."""
     if not images:
-        return [Text(msg.ALBUM_EMPTY, album_buttons(make, ()))]
+        return [Text(msg.ALBUM_EMPTY, album_buttons(make, (), job_id))]
     replies: list[Reply] = [Text(msg.ALBUM_READY.format(style=style, count=len(images)))]
     start = 0
     for size in group_sizes(len(images)):
@@ -65,7 +67,7 @@ def album_replies(images: Sequence[bytes], style: str, sheet: bytes | None, make
             Image(sheet, msg.CONTACT_SHEET.format(count=len(images)), filename="contact_sheet.jpg")
         )
     ranks = list(range(1, len(images) + 1))
-    replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks)))
+    replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks, job_id)))
     return replies
 
 

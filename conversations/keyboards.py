@@ -72,16 +72,35 @@ def cancel_order_button(make: ButtonMaker) -> Keyboard:
     return ((make(msg.CANCEL_ORDER, Action.CANCEL_ORDER),),)
 
 
-def album_buttons(make: ButtonMaker, ranks: Sequence[int]) -> Keyboard:
+def album_buttons(make: ButtonMaker, ranks: Sequence[int], job_id: str = "") -> Keyboard:
+    """The buttons under an album. They name their job, so pressing them on an older album
+    (after "more like" made a newer one) still acts on the album they sit under."""
     more = tuple(
-        make(msg.MORE_LIKE.format(rank=r), Action.MORE_LIKE, str(r)) for r in ranks[:MORE_LIKE_BUTTONS]
+        make(msg.MORE_LIKE.format(rank=r), Action.MORE_LIKE, album_arg(r, job_id))
+        for r in ranks[:MORE_LIKE_BUTTONS]
     )
     rows: list[tuple[Button, ...]] = [more] if more else []
     rows.append(
-        (make(msg.ANOTHER_STYLE, Action.ANOTHER_STYLE), make(msg.FULL_RESOLUTION, Action.FULL_RESOLUTION))
+        (
+            make(msg.ANOTHER_STYLE, Action.ANOTHER_STYLE),
+            make(msg.FULL_RESOLUTION, Action.FULL_RESOLUTION, album_arg(0, job_id)),
+        )
     )
     return tuple(rows)
 
 
 def delete_buttons(make: ButtonMaker) -> Keyboard:
     return ((make(msg.DELETE_YES, Action.DELETE_YES), make(msg.DELETE_NO, Action.DELETE_NO)),)
+
+
+def album_arg(rank: int, job_id: str) -> str:
+    """`rank:job` for album buttons (rank 0 when the button is not about one image)."""
+    return f"{rank}:{job_id}" if job_id else str(rank)
+
+
+def parse_album_arg(arg: str) -> tuple[int, str | None] | None:
+    """(rank, job id or None) from `album_arg`'s format, or None if it is not one."""
+    rank, _, job_id = arg.partition(":")
+    if not rank.isdigit():
+        return None
+    return int(rank), job_id or None

@@ -115,6 +115,21 @@ async def test_album_of_selfies_to_delivered_headshots(
     assert any(job.seed == first_seed and job.params.get("more_like") for job in jobs)
     await asyncio.sleep(0.5)
     assert len(_rows(bot_harness, OutboxEntry)) == 2
+
+    # The first album's "Full resolution" still sends the first album, not the newest one.
+    store = bot_harness.store
+    by_job: dict[str, set[bytes]] = {}
+    for result in _rows(bot_harness, Result):
+        by_job.setdefault(result.job_id, set()).add(store.get_bytes(result.store_key))
+    first_job = next(job for job in jobs if not job.params.get("more_like"))
+    newest_job = next(job for job in jobs if job.params.get("more_like"))
+    assert by_job[first_job.id] != by_job[newest_job.id]
+    mark = len(emu.calls)
+    await user.press(buttons, buttons.button("full resolution")["callback_data"])
+    await emu.wait_for(lambda c: c.method == "sendDocument", after=mark)
+    await asyncio.sleep(0.5)
+    sent = {data for c in emu.calls[mark:] if c.method == "sendDocument" for data in c.files.values()}
+    assert sent == by_job[first_job.id]
     buttons = second
 
     # "Another style" keeps the photos and opens the picker again.
