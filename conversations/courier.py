@@ -65,6 +65,11 @@ class Courier:
             if row is not None and row.state in ORDER_ACTIVE:
                 await asyncio.to_thread(sessions.save_session, self.db, row, state=DELIVERED)
 
+    async def reply_sent(self, item: Outgoing, count: int) -> None:
+        """The first `count` replies of `item` reached the chat (see `outbox.note_sent`)."""
+        if item.entry_id is not None:
+            await asyncio.to_thread(outbox.note_sent, self.db, item.entry_id, item.already_sent + count)
+
     async def unsent(self, item: Outgoing) -> None:
         """Posting failed half-way: the album stays claimed until its lease runs out
         (`Settings.outbox_lease_s`) and is then posted again, so a chat API outage is not
@@ -139,4 +144,12 @@ class Courier:
                 stage=msg.STAGES["album"], bar=msg.progress_bar(1.0), percent=100, eta=""
             )
             replies.insert(0, EditProgress(row.progress_message_id, done))
-        return Outgoing(entry.chat_id, tuple(replies), entry_id=entry.id, session_id=job.session_id)
+        # A re-post after a failure or a restart skips what already reached the chat.
+        skip = int(entry.payload.get(outbox.SENT_REPLIES, 0))
+        return Outgoing(
+            entry.chat_id,
+            tuple(replies[skip:]),
+            entry_id=entry.id,
+            session_id=job.session_id,
+            already_sent=skip,
+        )

@@ -35,6 +35,8 @@ class Outgoing:
     replies: tuple[Reply, ...]
     entry_id: int | None = None
     session_id: int | None = None
+    already_sent: int = 0
+    """Replies of this album that reached the chat on an earlier try (not in `replies`)."""
 
 
 def group_sizes(count: int) -> list[int]:

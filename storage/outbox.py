@@ -31,6 +31,10 @@ def add_entry(session: Session, job: Job, *, kind: str, payload: dict[str, Any])
     return True
 
 
+SENT_REPLIES = "sent_replies"
+"""Payload key: how many of the album's messages already reached the chat."""
+
+
 def claim(db: Database, platform: str, *, limit: int = 10, lease_s: float = 120.0) -> list[OutboxEntry]:
     """Take up to `limit` undelivered entries for `platform`, oldest first, for `lease_s` seconds.
 
@@ -71,6 +75,17 @@ def mark_delivered(db: Database, entry_id: int) -> None:
             .where(col(OutboxEntry.id) == entry_id, col(OutboxEntry.delivered_at).is_(None))
             .values(delivered_at=utcnow(), claimed_until=None)
         )
+
+
+def note_sent(db: Database, entry_id: int, count: int) -> None:
+    """The first `count` messages of the album are in the chat: a re-post after a failure or a
+    restart starts after them, so nobody gets the same photos twice."""
+    with db.session() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is None or entry.delivered_at is not None:
+            return
+        entry.payload = {**entry.payload, SENT_REPLIES: count}
+        session.add(entry)
 
 
 def release(db: Database, entry_id: int) -> None:

@@ -288,8 +288,9 @@ class TelegramBot:
     async def _post(self, item: Outgoing) -> None:
         renderer = Renderer(self.application.bot, item.chat_id)
         try:
-            for reply in item.replies:
+            for count, reply in enumerate(item.replies, start=1):
                 await renderer.send(reply)
+                await self.courier.reply_sent(item, count)
         except Exception:
             log.exception("could not post to chat %s", item.chat_id)
             self._count_delivery(item, "failed")

@@ -87,6 +87,9 @@ class TelegramEmulator:
         self.delivered_update_ids: set[int] = set()
         self.admins: set[tuple[int, int]] = set()
         """(chat id, user id) pairs `getChatMember` reports as administrators."""
+        self.fail_when: list[Callable[[ApiCall], bool]] = []
+        """Each predicate makes the first call it matches answer 400 (a chat API hiccup), once."""
+        self.failed_calls: list[ApiCall] = []
 
     # Server lifecycle.
 
@@ -171,6 +174,13 @@ class TelegramEmulator:
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         call = ApiCall(method, params, files)
+        failing = next((p for p in self.fail_when if p(call)), None)
+        if failing is not None:
+            self.fail_when.remove(failing)
+            self.failed_calls.append(call)
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: injected failure"}, status=400
+            )
         result, error = self._answer(call)
         call.result = result
         async with self._new_call:

@@ -1,0 +1,51 @@
+"""An album whose posting breaks half-way is finished later without re-sending what arrived."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlmodel import select
+
+from conversations import messages as msg
+from storage.models import OutboxEntry
+from tests.emulators.telegram import ApiCall
+from tests.handlers.telegram.conftest import Harness
+from tests.handlers.telegram.helpers import reply_to, style_button
+
+
+def _is_buttons_message(call: ApiCall) -> bool:
+    return call.method == "sendMessage" and call.text == msg.AFTER_ALBUM
+
+
+async def test_a_half_posted_album_resumes_where_it_stopped(
+    bot_harness: Harness, person_a_paths: list[Path]
+) -> None:
+    bot_harness.settings = bot_harness.settings.model_copy(update={"outbox_lease_s": 1})
+    await bot_harness.restart()
+    emu = bot_harness.emulator
+    # The album's last message (its buttons) fails the first time it is posted.
+    emu.fail_when.append(_is_buttons_message)
+    user = emu.user(3301, "Resume")
+    await user.send_album([p.read_bytes() for p in person_a_paths], group_id="r")
+    verdict = await reply_to(emu, user, "good photos")
+    await user.press(verdict, verdict.button("choose a style")["callback_data"])
+    picker = await reply_to(emu, user, "Pick a style")
+    await user.press(picker, style_button(picker, "corporate"))
+    preview = await reply_to(emu, user, "preview", method="sendPhoto")
+    await user.press(preview, preview.button("looks good")["callback_data"])
+    summary = await reply_to(emu, user, "Place the order?")
+    mark = len(emu.calls)
+    await user.press(summary, summary.button("generate")["callback_data"])
+    await reply_to(emu, user, msg.AFTER_ALBUM, after=mark, wait_s=120)
+    await asyncio.sleep(0.5)
+
+    assert [c.text for c in emu.failed_calls] == [msg.AFTER_ALBUM]
+    calls = emu.calls[mark:]
+    assert sum(1 for c in calls if c.method == "sendMessage" and "headshots are ready" in c.text) == 1
+    assert sum(1 for c in calls if c.method == "sendMediaGroup") <= 1
+    assert sum(1 for c in calls if _is_buttons_message(c)) == 1
+    with bot_harness.db.session() as session:
+        (entry,) = session.exec(select(OutboxEntry)).all()
+        assert entry.delivered_at is not None
+        assert entry.payload["sent_replies"] >= 2
