@@ -298,12 +298,14 @@ class HeadshotBot(commands.Bot):
         for item in await courier.collect(PLATFORM):
             channel = self.get_partial_messageable(int(item.chat_id), type=discord.ChannelType.private)
             try:
-                await render(
-                    item.replies,
-                    Destination(channel),
-                    progress_sent=self._progress_reposted(item.chat_id),
-                    transform=self.keyboard_transform(),
-                )
+                for count, reply in enumerate(item.replies, start=1):
+                    await render(
+                        (reply,),
+                        Destination(channel),
+                        progress_sent=self._progress_reposted(item.chat_id),
+                        transform=self.keyboard_transform(),
+                    )
+                    await courier.reply_sent(item, count)
             except discord.HTTPException:
                 log.exception("could not post to Discord chat %s; will retry", item.chat_id)
                 await courier.unsent(item)
