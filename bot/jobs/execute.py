@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from bot.engine_config import load_engine_from_settings
 from bot.jobs.context import WorkerContext
 from bot.settings import Settings
 from engine.album import album_manifest, item_record
 from engine.errors import EngineError, ModelUnavailableError
-from engine.generation.options import GenerationOptions, ModelIds
-from engine.pipeline import EngineResources, PipelineRequest, load_engine_resources, run_pipeline
+from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
 from engine.progress import CancelToken, ProgressCallback
 from engine.styles import validate_custom_style
 from engine.types import Album
@@ -38,25 +38,7 @@ def load_engine(settings: Settings) -> EngineResources:
     The preview backend is always loaded (it is what runs on a machine with no GPU); the
     diffusers backend too when `generation_backend` is "diffusers".
     """
-    backends = ["preview"]
-    diffusers_models = diffusers_options = None
-    if settings.generation_backend == "diffusers":
-        backends.append("diffusers")
-        diffusers_models = ModelIds.from_settings(settings)
-        diffusers_options = GenerationOptions.from_settings(settings)
-    return load_engine_resources(
-        face_backend=settings.face_backend,
-        insightface_pack=settings.insightface_pack,
-        insightface_root=settings.insightface_root,
-        backends=tuple(backends),
-        diffusers_models=diffusers_models,
-        diffusers_options=diffusers_options,
-        upscaler_path=settings.upscaler_path,
-        device=settings.device,
-        max_upload_bytes=settings.max_upload_bytes,
-        max_image_pixels=settings.max_image_pixels,
-        min_selfies=settings.min_selfies,
-    )
+    return load_engine_from_settings(settings)
 
 
 def album_prefix(job: Job) -> str:
