@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     # Models.
     face_backend: Literal["dlib", "insightface"] = "dlib"
+    grading_face_backend: Literal["auto", "dlib", "insightface"] = Field(
+        default="auto",
+        description="Face model that grades identity; auto: the other model when installed (dlib always is).",
+    )
     insightface_pack: str = "buffalo_l"
     insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
     base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
