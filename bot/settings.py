@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     )
     discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
     discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
-    callback_secret: str = Field(default="change-me", description="Key that signs button callback data.")
+    callback_secret: str = Field(
+        default="",
+        description="Key that signs button data (32+ bytes); empty in embedded mode: kept in data_dir.",
+    )
     telegram_max_rate: float = Field(
         default=30.0, gt=0, description="Messages per second to the Bot API overall (Telegram's limit is 30)."
     )
