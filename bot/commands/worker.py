@@ -28,7 +28,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     # Imported here: the worker loads the engine, which the other commands must not pay for.
     from bot.jobs.worker import default_worker_name, run_embedded_worker, run_worker
+    from bot.model_preset import announce
 
+    refusal = announce(settings)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     concurrency = args.concurrency or settings.worker_concurrency
     if concurrency < 1:
         print("--concurrency must be at least 1", file=sys.stderr)
