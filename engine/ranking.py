@@ -19,9 +19,9 @@ measures that and up to `COPY_PENALTY` comes off its score. Studio previews are 
 the selfies by design and are not discounted (the closeness is still recorded).
 
 Dropped, never delivered: a blank or black image (a safety checker's output), no face, more
-than one face, identity below the bar. A near-duplicate of a better candidate (the same face
-embedding and nearly the same face hash: the same picture re-encoded or re-cropped) is marked
-`duplicate_of`. The album is then chosen by maximal marginal relevance over the candidate
+than one face, identity below the bar. A candidate that is the same picture as another (re-
+encoded, resized or cropped: `engine.duplicates`, the rule selfie intake uses) is marked
+`duplicate_of` the larger one. The album is then chosen by maximal marginal relevance over the candidate
 descriptor (`engine.diversity`): the best image of each look before any look repeats.
 """
 
@@ -34,11 +34,9 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from engine.crops import crop_face
 from engine.descriptor import aspect_distances, describe_shot
 from engine.diversity import select_diverse
-from engine.identity import dhash_distance
-from engine.intake import dhash
+from engine.duplicates import fingerprint, same_photo
 from engine.quality import BLOCKINESS_OK, BLOCKINESS_SLOPE, EYES_CLOSED_EAR, counted_faces, measure_face
 from engine.styles import StyleTemplate
 from engine.types import (
@@ -56,12 +54,6 @@ RANK_SIDE = 1024
 WEIGHTS = {"identity": 0.5, "quality": 0.3, "style_fit": 0.2}
 BLANK_STD = 6.0
 """Luma standard deviation (0-255) under which an image is blank (black or flat)."""
-DUPLICATE_SIMILARITY = 0.993
-"""Embedding cosine above which two candidates may be the same picture (checked with the hash).
-Measured with dlib on person_a: a photo and its cropped, re-encoded copy >= 0.9989; two
-different photos <= 0.986 (and their face hashes can be as close as 5 bits)."""
-DUPLICATE_BITS = 12
-"""Face-region dHash bits within which two same-face candidates are near-duplicates."""
 COPY_ONSET = 0.8
 """Copy closeness (1 - the larger of the pose and expression distances to the nearest selfie)
 from which the copy-paste discount starts: within about 3 degrees and the same expression."""
@@ -177,7 +169,7 @@ def score_candidate(
     style_fit = sum(fits) / len(fits)
     closeness = copy_closeness(descriptor, selfie_looks)
     discount = 0.0 if candidate.params.get("backend") == "preview" else copy_penalty(closeness)
-    face_hash = dhash(np.asarray(crop_face(image, face, 64).image))
+    photo_print = fingerprint(image, face, embedding)
     details.update(
         sharpness=round(measures.sharpness, 4),
         brightness=round(measures.brightness, 4),
@@ -201,17 +193,16 @@ def score_candidate(
         details=details,
         embedding=embedding,
         descriptor=descriptor,
-        face_hash=face_hash,
+        fingerprint=photo_print,
     )
 
 
 def near_duplicates(first: ScoredCandidate, second: ScoredCandidate) -> bool:
-    """Same face embedding and nearly the same face-region hash: the same picture twice."""
-    if first.embedding is None or second.embedding is None or not first.face_hash or not second.face_hash:
+    """The same picture twice (re-encoded, resized, cropped): `engine.duplicates.same_photo`,
+    the rule selfie intake uses too."""
+    if first.fingerprint is None or second.fingerprint is None:
         return False
-    if float(np.dot(first.embedding, second.embedding)) < DUPLICATE_SIMILARITY:
-        return False
-    return dhash_distance(first.face_hash, second.face_hash) <= DUPLICATE_BITS
+    return same_photo(first.fingerprint, second.fingerprint)
 
 
 def rank_candidates(

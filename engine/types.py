@@ -204,6 +204,20 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Fingerprint:
+    """What duplicate detection compares; every part is optional (no face, old stored rows).
+
+    `image_hash` is 16 hex digits, `face_hash` 64 hex digits, `geometry` the aligned,
+    normalised landmarks flattened, `embedding` the L2-normalised face embedding.
+    """
+
+    image_hash: str | None = None
+    face_hash: str | None = None
+    geometry: tuple[float, ...] | None = None
+    embedding: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
 class ShotDescriptor:
     """One candidate as a person sees it. Angles in degrees; positions and sizes as
     fractions of the frame; colours CIELAB (L 0-100); `params` the variation choices."""
@@ -274,8 +288,8 @@ class ScoredCandidate:
     variation params): what the album's diversity and "more like #N" use."""
     duplicate_of: int | None = None
     """Index (in the ranked batch) of a better candidate this one is the same picture as."""
-    face_hash: str | None = None
-    """64-bit dHash (hex) of the aligned face region, for the duplicate check."""
+    fingerprint: Fingerprint | None = None
+    """What the duplicate check compares (`engine.duplicates`)."""
 
 
 @dataclass(frozen=True)
