@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from bot.jobs.queue import JobQueue
 from bot.observability import Metrics
 from bot.settings import Settings
-from conversations import messages as msg
-from conversations import sessions
-from conversations import team_messages as team_msg
-from conversations.actions import ActionHandler
-from conversations.callbacks import Action, CallbackError, CallbackSigner
 from conversations.courier import Courier
-from conversations.events import (
+from conversations.personal.actions import ActionHandler
+from conversations.personal.orders import progress_text
+from conversations.personal.selfies import take_photos
+from conversations.shared import messages as msg
+from conversations.shared import sessions
+from conversations.shared.callbacks import Action, CallbackError, CallbackSigner
+from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
     Command,
@@ -33,13 +34,11 @@ from conversations.events import (
     TextReceived,
     UnsupportedInput,
 )
-from conversations.gate import EngineGate
-from conversations.guard import RateLimiter, Verdict, is_admin
-from conversations.keyboards import ButtonMaker, choose_style_button, delete_buttons
-from conversations.orders import progress_text
-from conversations.replies import Notice, Reply, Text
-from conversations.selfies import take_photos
-from conversations.states import (
+from conversations.shared.gate import EngineGate
+from conversations.shared.guard import RateLimiter, Verdict, is_admin
+from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
+from conversations.shared.replies import Notice, Reply, Text
+from conversations.shared.states import (
     ACCEPTS_PHOTOS,
     CHOOSING_STYLE,
     COLLECTING,
@@ -48,9 +47,10 @@ from conversations.states import (
     ORDER_ACTIVE,
     PREVIEWING,
 )
-from conversations.team_buttons import is_team_data
-from conversations.team_courier import TeamCourier
-from conversations.teams import TeamOrders
+from conversations.teams import messages as team_msg
+from conversations.teams.buttons import is_team_data
+from conversations.teams.courier import TeamCourier
+from conversations.teams.orders import TeamOrders
 from engine.pipeline import EngineResources
 from storage.bans import set_banned
 from storage.database import Database

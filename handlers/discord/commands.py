@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from conversations import server_messages as server_msg
-from conversations.server_settings import (
+from conversations.servers import messages as server_msg
+from conversations.servers.settings import (
     ServerSettings,
     describe,
     load_server_settings,

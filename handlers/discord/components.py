@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from conversations.callbacks import Action
-from conversations.replies import Button, Keyboard
-from conversations.team_buttons import is_team_data
+from conversations.shared.callbacks import Action
+from conversations.shared.replies import Button, Keyboard
+from conversations.teams.buttons import is_team_data
 
 if TYPE_CHECKING:
     from discord.ui.item import Item

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from conversations import server_messages as server_msg
-from conversations.callbacks import Action
-from conversations.events import ButtonPressed, ChatRef, Command
+from conversations.servers import messages as server_msg
+from conversations.shared.callbacks import Action
+from conversations.shared.events import ButtonPressed, ChatRef, Command
 from handlers.discord.components import ConversationButton
 from handlers.discord.render import Destination
 

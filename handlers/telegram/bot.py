@@ -34,10 +34,10 @@ from telegram.ext import (
 )
 
 from bot.settings import Settings
-from conversations import messages as msg
-from conversations.delivery import Outgoing
 from conversations.dialogue import Conversation
-from conversations.events import (
+from conversations.shared import messages as msg
+from conversations.shared.delivery import Outgoing
+from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
     Command,
@@ -46,7 +46,7 @@ from conversations.events import (
     TextReceived,
     UnsupportedInput,
 )
-from conversations.replies import ProgressMessage, Reply
+from conversations.shared.replies import ProgressMessage, Reply
 from handlers.telegram.albums import MediaGroupCollector
 from handlers.telegram.render import Renderer
 from handlers.telegram.teams import TeamHandlers

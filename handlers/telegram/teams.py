@@ -17,7 +17,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from conversations.events import ButtonPressed, ChatRef, Command
+from conversations.shared.events import ButtonPressed, ChatRef, Command
 from handlers.telegram.render import Renderer
 from handlers.telegram.updates import chat_ref
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from telegram import Message, Update
 
-from conversations.events import ChatRef, UnsupportedInput
+from conversations.shared.events import ChatRef, UnsupportedInput
 
 PLATFORM = "telegram"
 BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
