@@ -23,7 +23,8 @@ from bot.jobs.worker import build_context, default_worker_name
 from bot.observability import observed
 from bot.retention import run_retention
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
+from conversations.dialogue import Conversation
+from conversations.shared.services import Services
 from handlers.discord import run_discord
 from handlers.telegram import TelegramBot
 from storage.database import Database

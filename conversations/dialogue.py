@@ -13,11 +13,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 
-from bot.jobs.queue import JobQueue
-from bot.observability import Metrics
-from bot.settings import Settings
 from conversations.courier import Courier
 from conversations.personal.actions import ActionHandler
 from conversations.personal.orders import progress_text
@@ -34,10 +30,10 @@ from conversations.shared.events import (
     TextReceived,
     UnsupportedInput,
 )
-from conversations.shared.gate import EngineGate
 from conversations.shared.guard import RateLimiter, Verdict, is_admin
 from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
 from conversations.shared.replies import Notice, Reply, Text
+from conversations.shared.services import Services
 from conversations.shared.states import (
     ACCEPTS_PHOTOS,
     CHOOSING_STYLE,
@@ -51,34 +47,13 @@ from conversations.teams import messages as team_msg
 from conversations.teams.buttons import is_team_data
 from conversations.teams.courier import TeamCourier
 from conversations.teams.orders import TeamOrders
-from engine.pipeline import EngineResources
 from storage.bans import set_banned
-from storage.database import Database
 from storage.models import SelfieSession, User
-from storage.photos import PhotoStore, StoreFullError
+from storage.photos import StoreFullError
 
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the conversation works with; built once by `headshots serve` (or a test).
-
-    `engine` must not be shared with a worker running in the same process: face models
-    (dlib's detector) are not thread-safe, so the conversation shares them between verdicts
-    and previews through `engine_gate`, and a worker needs its own copy.
-    """
-
-    settings: Settings
-    db: Database
-    store: PhotoStore
-    engine: EngineResources
-    jobs: JobQueue
-    engine_gate: EngineGate = field(default_factory=EngineGate)
-    metrics: Metrics | None = None
-    """Verdict counts go here when set (`headshots serve` with a metrics port)."""
 
 
 class Conversation:
@@ -214,7 +189,7 @@ class Conversation:
             return
         for photo_codes in codes:
             for code in photo_codes or ("ok",):
-                metrics.verdicts.labels(code=code).inc()
+                metrics.count_verdict(code)
 
     async def _ban(self, chat: ChatRef, command: Command) -> Reply:
         """/ban or /unban USER_ID from an admin (`Settings.admin_ids`), on the admin's platform."""

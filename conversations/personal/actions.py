@@ -46,7 +46,7 @@ from storage.models import Job, SelfieSession, User
 from storage.orders import OrderRefusedError, OrderSpec
 
 if TYPE_CHECKING:
-    from conversations.dialogue import Services
+    from conversations.shared.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from PIL import Image as PILImage
 
-from bot.jobs.queue import JobStatus
 from conversations.shared import messages as msg
+from conversations.shared.ports import JobStatus
 from engine.errors import EngineError
 from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
 from storage.models import JobState, Photo

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.settings import Settings
 from conversations.shared.events import ChatRef
+from conversations.shared.ports import ConversationConfig
 
 
 class Verdict(StrEnum):
@@ -52,7 +52,7 @@ class RateLimiter:
     MAX_KEYS = 100_000
     """Buckets of quiet users are dropped past this many, so memory stays bounded."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, settings: ConversationConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.user_rate = settings.rate_user_per_minute / 60.0
         self.user_burst = float(settings.rate_user_burst)
         self.chat_rate = settings.rate_chat_per_minute / 60.0
@@ -80,6 +80,6 @@ class RateLimiter:
         return Verdict.THROTTLED
 
 
-def is_admin(settings: Settings, chat: ChatRef) -> bool:
-    """`Settings.admin_ids` lists admins as "platform:user_id" (e.g. "telegram:12345")."""
+def is_admin(settings: ConversationConfig, chat: ChatRef) -> bool:
+    """`admin_ids` (`Settings.admin_ids`) lists admins as "platform:user_id" (e.g. "telegram:12345")."""
     return f"{chat.platform}:{chat.user_id}" in settings.admin_ids

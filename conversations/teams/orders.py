@@ -38,12 +38,11 @@ from conversations.teams.export import build_export
 from conversations.teams.members import TeamMembers
 from conversations.teams.template import TeamRequestError, parse_team_request, team_style
 from storage import teams as store_teams
-from storage.custom_styles import save_custom_style
 from storage.erasure import delete_team
 from storage.models import Team, User, utcnow
 
 if TYPE_CHECKING:
-    from conversations.dialogue import Services
+    from conversations.shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +157,6 @@ class TeamOrders:
             params=params,
             code=code,
         )
-        if spec is not None:
-            await asyncio.to_thread(
-                save_custom_style, self.db, user.id, spec, team_id=team.id, reserved=library.names()
-            )
         log.info("team order %s (%s) created in %s:%s", team.id, template.name, chat.platform, chat.chat_id)
         text, buttons = await asyncio.to_thread(self.card, team)
         await asyncio.to_thread(store_teams.save_team, self.db, team, params={"card_text": text})

@@ -22,7 +22,6 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from bot.settings import Settings
 from conversations.servers import messages as server_msg
 from conversations.servers.keyboards import for_server
 from conversations.servers.settings import link_chat, load_server_settings, quota_refusal, server_of_chat
@@ -35,9 +34,10 @@ from conversations.shared.replies import Keyboard, Reply, Text
 from conversations.shared.states import ORDER_ACTIVE
 from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
-from handlers.discord.components import ConversationButton, StylePicker, action_of, session_of
+from handlers.discord.components import ConversationButton, StylePicker, TeamButton, action_of, session_of
+from handlers.discord.config import DiscordConfig
 from handlers.discord.render import Destination, render
-from handlers.discord.teams import TeamButton, team_group
+from handlers.discord.teams import TeamCommands, team_group
 from storage.database import Database
 from storage.photos import PhotoStore
 
@@ -57,7 +57,7 @@ class HeadshotBot(commands.Bot):
     def __init__(
         self,
         *,
-        settings: Settings,
+        settings: DiscordConfig,
         db: Database,
         store: PhotoStore,
         conversation: Conversation,
@@ -255,6 +255,9 @@ class HeadshotBot(commands.Bot):
         await self.answer(chat, [ButtonPressed(data)], destination)
         if in_server and not destination.sent_followup:
             await interaction.followup.send("✓", ephemeral=True)
+
+    async def team_button_pressed(self, interaction: discord.Interaction[Any], data: str) -> None:
+        await TeamCommands(self).pressed(interaction, data)
 
     def order_refusal(self, chat: ChatRef) -> str | None:
         """Why the member's server refuses another order today (None: go ahead)."""
