@@ -15,6 +15,7 @@ import contextlib
 import logging
 import signal
 
+from bot.callback_key import with_callback_key
 from bot.engine_config import load_engine_from_settings
 from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.events import LocalUpdatePublisher
@@ -31,8 +32,6 @@ from storage.database import Database
 from storage.photos import LocalPhotoStore
 
 log = logging.getLogger(__name__)
-
-DEFAULT_SECRET = Settings.model_fields["callback_secret"].default
 
 HOW_TO_CONFIGURE = """No chat platform is configured: HEADSHOTS_TELEGRAM_TOKEN and
 HEADSHOTS_DISCORD_TOKEN are both empty.
@@ -53,11 +52,8 @@ Bot, copy its token into HEADSHOTS_DISCORD_TOKEN=..., and invite it with the "bo
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT / SIGTERM when no event is given)."""
+    settings = with_callback_key(settings)
     stop = stop if stop is not None else _stop_on_signals()
-    if settings.callback_secret == DEFAULT_SECRET:
-        log.warning(
-            "HEADSHOTS_CALLBACK_SECRET is the default; set a long random one so buttons can't be forged"
-        )
     db = Database(settings.effective_database_url)
     await asyncio.to_thread(db.upgrade)
     store = LocalPhotoStore(settings.effective_photo_dir)
