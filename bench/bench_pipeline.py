@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import statistics
 import sys
@@ -36,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=20)
     parser.add_argument("--rank", type=int, default=100)
+    parser.add_argument("--skip-pipeline", action="store_true", help="only the per-image figures")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -51,18 +53,19 @@ def main() -> None:
     specs = plan_variations(template, [], references, count=args.images, seed=1)
     backend = resources.backend("preview")
 
-    preview_times, finish_times = [], []
+    preview_times, finish_times, cpu_times = [], [], []
     finished: list[Candidate] = []
     for spec in specs:
         request = build_request(template, [spec], verdict.profile, references)
         request = dataclasses.replace(request, reference_selfies=tuple(best))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         candidate = backend.generate(request, progress=ignore_progress, cancel=CancelToken())[0]
         t1 = time.perf_counter()
         finished.append(resources.postprocessor.finish(candidate, template.postprocess))
         t2 = time.perf_counter()
         preview_times.append(t1 - t0)
         finish_times.append(t2 - t1)
+        cpu_times.append(time.process_time() - c0)
     total = [a + b for a, b in zip(preview_times, finish_times, strict=True)]
     print(
         f"preview look at 1024 px: median {statistics.median(preview_times):.3f} s, "
@@ -71,7 +74,8 @@ def main() -> None:
     print(f"upscale + detail to 2048: median {statistics.median(finish_times):.3f} s")
     print(
         f"preview image, 2048 px delivered: median {statistics.median(total):.3f} s, "
-        f"max {max(total):.3f} s ({len(total)} images)"
+        f"max {max(total):.3f} s ({len(total)} images); "
+        f"process CPU median {statistics.median(cpu_times):.3f} s, load average {os.getloadavg()[0]:.1f}"
     )
 
     raw = [
@@ -98,6 +102,8 @@ def main() -> None:
         f"{len(ranking.kept)} kept, {len(ranking.rejected)} dropped"
     )
 
+    if args.skip_pipeline:
+        return
     t0 = time.perf_counter()
     album = run_pipeline(
         PipelineRequest(selfies=selfies, style="corporate", count=args.images, keep=12, seed=2), resources

@@ -136,7 +136,9 @@ class Courier:
         images = [store.get_bytes(key) for key in entry.payload.get("images", [])]
         sheet_key = entry.payload.get("contact_sheet")
         sheet = store.get_bytes(sheet_key) if sheet_key and len(images) > 1 else None
-        replies = album_replies(images, job.style, sheet, self._make(user, row), job.id)
+        replies = album_replies(
+            images, job.style, sheet, self._make(user, row), job.id, retouch=job.backend == "preview"
+        )
         for hook in self.album_hooks:
             replies = hook(job, user, len(images), replies)
         if row is not None and row.progress_message_id is not None:

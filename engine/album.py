@@ -98,8 +98,24 @@ def item_record(rank: int, item: ScoredCandidate, file_name: str) -> dict[str, A
     }
 
 
+RETOUCH_NOTICE = (
+    "Studio retouches of the person's own photos (reframed, relit, new backdrop, colour grade): "
+    "not AI-generated headshots. The style's attire and expression were not applied."
+)
+GENERATED_NOTICE = "AI-generated headshots, identity-conditioned on the person's selfies."
+
+
+def album_kind(album: Album) -> str:
+    """ "studio_retouch" when every image came from the preview backend, else "generated"."""
+    backends = {item.candidate.params.get("backend") for item in album.items} or {album.stats.get("backend")}
+    return "studio_retouch" if backends == {"preview"} else "generated"
+
+
 def album_manifest(album: Album, files: Sequence[str], sheet: str | None) -> dict[str, Any]:
+    kind = album_kind(album)
     return {
+        "kind": kind,
+        "notice": RETOUCH_NOTICE if kind == "studio_retouch" else GENERATED_NOTICE,
         "style": album.style,
         "count": len(album),
         "dropped": album.dropped,
@@ -111,12 +127,15 @@ def album_manifest(album: Album, files: Sequence[str], sheet: str | None) -> dic
 
 
 def write_album(album: Album, folder: Path) -> AlbumFiles:
-    """Full-resolution JPEGs (`01.jpg`, ...), `contact_sheet.jpg` and `album.json` in `folder`."""
+    """Full-resolution JPEGs (`01.jpg`, ...), `contact_sheet.jpg` and `album.json` in `folder`.
+
+    Each JPEG carries the album's notice as its comment, so a file says what it is."""
     folder.mkdir(parents=True, exist_ok=True)
+    comment = (RETOUCH_NOTICE if album_kind(album) == "studio_retouch" else GENERATED_NOTICE).encode()
     images = []
     for rank, item in enumerate(album.items, start=1):
         path = folder / f"{rank:02d}.jpg"
-        item.candidate.image.convert("RGB").save(path, "JPEG", quality=JPEG_QUALITY)
+        item.candidate.image.convert("RGB").save(path, "JPEG", quality=JPEG_QUALITY, comment=comment)
         images.append(path)
     sheet_path = None
     if album.contact_sheet is not None:

@@ -81,7 +81,7 @@ def plan_variations(
             "zoom": zoom_for(variation.get("framing")),
             "tilt": round(rng.uniform(-MAX_TILT, MAX_TILT), 2),
         }
-        params = {**spec.params, "camera": camera}
+        params = {**spec.params, "camera": camera, "anchored": bool(anchor)}
         params.setdefault("reference", best[spec.params.get("index", 0) % len(best)].source_name)
         planned.append(dataclasses.replace(spec, params=params))
     return planned

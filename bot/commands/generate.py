@@ -102,8 +102,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     files = write_album(album, args.out)
-    label = " (studio previews from your selfies)" if backend == "preview" else ""
-    print(f"Album of {len(album)} headshots{label} in {files.folder}")
+    if backend == "preview":
+        kind = "studio retouches of your own photos (not AI-generated)"
+        print(f"Album of {len(album)} {kind} in {files.folder}")
+    else:
+        print(f"Album of {len(album)} headshots in {files.folder}")
     print(f"Contact sheet: {files.contact_sheet}")
     print(f"Description: {files.manifest}")
     return 0

@@ -150,7 +150,9 @@ class ActionHandler:
             await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
             yield Text(msg.PREVIEW_FAILED.format(reason=exc.user_message), choose_style_button(make))
             return
-        yield Image(image, msg.PREVIEW_CAPTION.format(label=template.label), preview_buttons(make))
+        retouch = self.services.settings.generation_backend == "preview"
+        caption = msg.PREVIEW_CAPTION_RETOUCH if retouch else msg.PREVIEW_CAPTION
+        yield Image(image, caption.format(label=template.label), preview_buttons(make))
 
     async def _order(
         self,

@@ -49,12 +49,21 @@ def group_sizes(count: int) -> list[int]:
 
 
 def album_replies(
-    images: Sequence[bytes], style: str, sheet: bytes | None, make: ButtonMaker, job_id: str = ""
+    images: Sequence[bytes],
+    style: str,
+    sheet: bytes | None,
+    make: ButtonMaker,
+    job_id: str = "",
+    *,
+    retouch: bool = False,
 ) -> list[Reply]:
-    """The album as messages: the headline, media groups of the results, the contact sheet, buttons."""
+    """The album as messages: the headline, media groups of the results, the contact sheet, buttons.
+
+    `retouch`: the album came from the preview backend, and the headline says so."""
     if not images:
         return [Text(msg.ALBUM_EMPTY, album_buttons(make, (), job_id))]
-    replies: list[Reply] = [Text(msg.ALBUM_READY.format(style=style, count=len(images)))]
+    headline = msg.RETOUCH_ALBUM_READY if retouch else msg.ALBUM_READY
+    replies: list[Reply] = [Text(headline.format(style=style, count=len(images)))]
     start = 0
     for size in group_sizes(len(images)):
         chunk = images[start : start + size]

@@ -62,7 +62,13 @@ PREVIOUS: Final = "« Previous"
 NEXT: Final = "Next »"
 MAKING_PREVIEW: Final = "Making a preview in the {style} style…"
 PREVIEW_CAPTION: Final = (
-    "{label}: a quick studio preview made from your best selfie. The album is generated fresh."
+    "{label}: a quick studio retouch of your own best selfie, not AI-generated. "
+    "The album is generated fresh by the AI."
+)
+PREVIEW_CAPTION_RETOUCH: Final = (
+    "{label}: a studio retouch of your own best selfie (reframed, relit, new backdrop), not an "
+    "AI-generated headshot. Your album will be retouches like this of your own photos; the style's "
+    "outfit is not applied."
 )
 PREVIEW_FAILED: Final = "I could not make a preview: {reason}"
 LOOKS_GOOD: Final = "Looks good, continue"
@@ -95,6 +101,11 @@ STAGES: Final = {
 STARTING: Final = "starting"
 
 ALBUM_READY: Final = "Your {style} headshots are ready: the best {count}, best first."
+RETOUCH_ALBUM_READY: Final = (
+    "Your {style} studio retouches are ready: {count} of your own photos, reframed and relit on a "
+    "studio backdrop, best first. These are not AI-generated headshots, and the style's outfit is "
+    "not applied."
+)
 CONTACT_SHEET: Final = "All {count} at a glance, with their numbers."
 ALBUM_EMPTY: Final = (
     "Sorry, none of the images was good enough to send. Your photos are kept: try another style."

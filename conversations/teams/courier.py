@@ -90,7 +90,8 @@ class TeamCourier:
         picks = [make(tmsg.PICK.format(rank=r), Action.TEAM_PICK, str(r)) for r in ranks]
         rows = tuple(tuple(picks[i : i + PICKS_PER_ROW]) for i in range(0, len(picks), PICKS_PER_ROW))
         leave = make(tmsg.LEAVE, Action.TEAM_LEAVE)
-        headline = Text(tmsg.TEAM_ALBUM_READY.format(team=team.name, count=count))
+        words = tmsg.TEAM_RETOUCH_READY if job.backend == "preview" else tmsg.TEAM_ALBUM_READY
+        headline = Text(words.format(team=team.name, count=count))
         body = [r for r in replies if not (isinstance(r, Text) and r.buttons)]
         if body and isinstance(body[0], Text):
             body[0] = headline

@@ -59,6 +59,10 @@ MAKE_TEAM_HEADSHOTS: Final = "Make my team headshots"
 TEAM_READY: Final = "That is enough. Tap the button to make your headshots in the team's look."
 TEAM_ORDER_SUMMARY: Final = "Making {keep} headshots: {style}, the same look for the whole team."
 TEAM_ALBUM_READY: Final = "Your {team} headshots are ready: {count} in the team look, best first."
+TEAM_RETOUCH_READY: Final = (
+    "Your {team} studio retouches are ready: {count} of your own photos in the team look, best first "
+    "(not AI-generated headshots; the team's outfit is not applied)."
+)
 PICK_PROMPT: Final = "Tap your favourite; it goes to the organiser."
 PICK: Final = "Pick #{rank}"
 PICKED: Final = "Thanks! #{rank} is your pick and went to the organiser."

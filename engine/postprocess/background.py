@@ -81,6 +81,9 @@ def _seed_mask(shape: tuple[int, ...], face: Face, scale: float) -> np.ndarray:
                 int(cv2.GC_FGD), -1)  # fmt: skip
     neck = (round(cx - 0.18 * fw), round(y1 - 0.1 * fh), round(cx + 0.18 * fw), round(y1 + 0.35 * fh))
     cv2.rectangle(mask, neck[:2], neck[2:], int(cv2.GC_FGD), -1)
+    # The chest below the neck: certainly the person, even in a top the colour of the wall.
+    chest = (round(cx - 0.6 * fw), round(y1 + 0.7 * fh), round(cx + 0.6 * fw), height)
+    cv2.rectangle(mask, chest[:2], chest[2:], int(cv2.GC_FGD), -1)
     # Well beside and above the head: certainly background.
     top = max(0, round(y0 - 0.9 * fh))
     mask[:top, :] = cv2.GC_BGD

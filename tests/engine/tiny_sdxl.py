@@ -224,3 +224,23 @@ def save_tiny_models(root: Path) -> TinyModels:
     return TinyModels(
         base=base, ip_adapter=ip_adapter, controlnets=controlnets, instantid=instantid, fast_lora=fast_lora
     )
+
+
+def faceid_backend(models: TinyModels, folder: Path, *, embed_dim: int) -> Any:
+    """A CPU `DiffusersBackend` on these models with a FaceID adapter for `embed_dim`-value
+    embeddings (128 for dlib) saved in `folder`, and the canny ControlNet."""
+    from engine.generation.diffusers_backend import DiffusersBackend
+    from engine.generation.options import GenerationOptions
+
+    unet: Any = UNet2DConditionModel.from_pretrained(models.base, subfolder="unet")
+    torch.save(faceid_state_dict(unet, embed_dim=embed_dim), folder / IP_ADAPTER_WEIGHT)
+    ids = ModelIds(
+        base=models.base,
+        ip_adapter=folder,
+        ip_adapter_weight=IP_ADAPTER_WEIGHT,
+        controlnets=MappingProxyType({"canny": models.controlnets["canny"]}),
+    )
+    options = GenerationOptions(
+        device="cpu", dtype="float32", controlnets=("canny",), scheduler="euler", local_files_only=True
+    )
+    return DiffusersBackend.load(ids, options)

@@ -48,3 +48,16 @@ def test_progress_bar() -> None:
     assert progress_bar(0) == "░" * 10
     assert progress_bar(0.5) == "█" * 5 + "░" * 5
     assert progress_bar(1.5) == "█" * 10
+
+
+def test_a_retouch_album_says_it_is_the_persons_own_photos_not_ai_headshots() -> None:
+    make = ButtonMaker(CallbackSigner("s"), "telegram", "1", 5)
+    generated = album_replies([b"x"] * 2, "corporate", None, make)[0]
+    retouch = album_replies([b"x"] * 2, "corporate", None, make, retouch=True)[0]
+    assert isinstance(generated, Text)
+    assert isinstance(retouch, Text)
+    assert "headshots are ready" in generated.text
+    assert "not AI-generated" in retouch.text
+    assert "your own photos" in retouch.text
+    assert "outfit is not applied" in retouch.text
+    assert "headshots are ready" not in retouch.text
