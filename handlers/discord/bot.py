@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -271,7 +272,17 @@ class HeadshotBot(commands.Bot):
             await interaction.followup.send(server_msg.SHARE_NOT_ALLOWED, ephemeral=True)
             return
         rank = int(data.split(".")[3] or "1")
-        result = await asyncio.to_thread(shared_result, self.db, self.store, int(session_of(data)), rank)
+        result = await asyncio.to_thread(
+            partial(
+                shared_result,
+                self.db,
+                self.store,
+                platform=PLATFORM,
+                user_id=chat.user_id,
+                session_id=int(session_of(data)),
+                rank=rank,
+            )
+        )
         if result is None:
             await interaction.followup.send(server_msg.SHARE_NOTHING, ephemeral=True)
             return
