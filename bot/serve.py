@@ -22,13 +22,14 @@ from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import job_queue
 from bot.jobs.worker import build_context, default_worker_name
 from bot.observability import observed
+from bot.photo_store import open_photo_store
 from bot.retention import run_retention
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
+from conversations.dialogue import Conversation
+from conversations.shared.services import Services
 from handlers.discord import run_discord
 from handlers.telegram import TelegramBot
 from storage.database import Database
-from storage.photos import LocalPhotoStore
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     stop = stop if stop is not None else _stop_on_signals()
     db = Database(settings.effective_database_url)
     await asyncio.to_thread(db.upgrade)
-    store = LocalPhotoStore(settings.effective_photo_dir)
+    store = await asyncio.to_thread(open_photo_store, settings)
     # /metrics + /healthz when HEADSHOTS_METRICS_PORT is set; retention runs on its own clock.
     observing = contextlib.AsyncExitStack()
     metrics = await observing.enter_async_context(observed(settings, db))

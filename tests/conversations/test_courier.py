@@ -20,10 +20,10 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
-from conversations.callbacks import CallbackSigner
 from conversations.courier import Courier
-from conversations.dialogue import Services
-from conversations.states import DELIVERED, GENERATING
+from conversations.shared.callbacks import CallbackSigner
+from conversations.shared.services import Services
+from conversations.shared.states import DELIVERED, GENERATING
 from handlers.discord.bot import refused_for_good as discord_refusal
 from handlers.telegram.bot import refused_for_good as telegram_refusal
 from storage import outbox

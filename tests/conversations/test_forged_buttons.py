@@ -15,16 +15,17 @@ from sqlmodel import select
 
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
-from conversations import messages as msg
-from conversations import team_messages as tmsg
-from conversations.callbacks import Action
-from conversations.dialogue import Conversation, Services
-from conversations.events import ButtonPressed, ChatRef
-from conversations.keyboards import ButtonMaker, album_arg
-from conversations.replies import Document, Notice, Reply, Text
-from conversations.server_share import shared_result
-from conversations.states import DELIVERED
-from conversations.team_buttons import ANYONE, TeamButtonMaker
+from conversations.dialogue import Conversation
+from conversations.servers.share import shared_result
+from conversations.shared import messages as msg
+from conversations.shared.callbacks import Action
+from conversations.shared.events import ButtonPressed, ChatRef
+from conversations.shared.keyboards import ButtonMaker, album_arg
+from conversations.shared.replies import Document, Notice, Reply, Text
+from conversations.shared.services import Services
+from conversations.shared.states import DELIVERED
+from conversations.teams import messages as tmsg
+from conversations.teams.buttons import ANYONE, TeamButtonMaker
 from engine.pipeline import EngineResources, load_engine_resources
 from storage.database import Database
 from storage.models import Job, JobState, Photo, Result, SelfieSession, Team, TeamMember, User
