@@ -99,10 +99,13 @@ def record_progress(
     stage_seconds: dict[str, float],
     eta_s: float | None,
 ) -> bool:
-    """Write stage, overall progress, stage timings and ETA; False if the job is no longer running."""
+    """Write stage, overall progress, stage timings and ETA; True when the job should stop
+    (the user asked to cancel, or the job was erased with the user's data by /delete)."""
     with db.session() as session:
         job = session.get(Job, job_id)
-        if job is None or job.state != JobState.RUNNING:
+        if job is None:
+            return True
+        if job.state != JobState.RUNNING:
             return False
         job.stage = stage
         job.progress = max(0.0, min(1.0, progress))

@@ -6,3 +6,6 @@ progress, cancellation and checkpoints; `lora` attaches, saves and loads the ada
 `personal` is the small hook that puts a person's LoRA into the generation backend for
 that person's order only. Import explicitly: a preview-only worker never imports torch.
 """
+
+TRAINING_STAGES = ("prior", "train")
+"""Progress stages a studio order reports before the pipeline's own."""

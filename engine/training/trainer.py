@@ -308,6 +308,8 @@ def _run(
         models.pipe.set_ip_adapter_scale(0.0)
     if state.probe_before is None:
         state.probe_before = _probe(step_inputs, instance)
+    if resumed_from:
+        progress(ProgressEvent("train", resumed_from, recipe.steps, resumed=True))
     unet = models.pipe.unet
     unet.train(mode=True)
     timesteps_total = step_inputs.scheduler.config.num_train_timesteps
