@@ -18,6 +18,7 @@ import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -86,6 +87,14 @@ def submit_studio(env: JobEnv, selfies: list[Path], user: str = "ann") -> tuple[
     return asyncio.run(go())
 
 
+def drain(listener: Any) -> list[JobUpdate]:
+    updates = []
+    while (message := listener.get_message(timeout=0.1)) is not None:
+        if message["type"] == "message":
+            updates.append(JobUpdate.from_json(message["data"]))
+    return updates
+
+
 def checkpoint_step(env: JobEnv, key: str) -> int:
     saved = torch.load(io.BytesIO(env.store.get_bytes(key)), map_location="cpu", weights_only=True)
     return int(saved["step"])
@@ -103,6 +112,7 @@ def test_a_training_job_killed_after_a_checkpoint_resumes_there_on_another_worke
     worker_a.send_signal(signal.SIGKILL)
     worker_a.wait(timeout=10)
     killed_at = checkpoint_step(studio_env, checkpoint)
+    on_a = drain(listener)
     assert killed_at % EVERY == 0
     assert 0 < killed_at < STEPS
 
@@ -110,7 +120,7 @@ def test_a_training_job_killed_after_a_checkpoint_resumes_there_on_another_worke
     wait_for(lambda: JobState(state_of(studio_env, job_id).state).finished, timeout=900, what="worker B")
     job = state_of(studio_env, job_id)
     assert job.state == JobState.DONE, (job.error, studio_env.worker_log("B")[-3000:])
-    assert (job.attempts, job.worker) == (2, "B")
+    assert job.worker == "B"
     album = json.loads(studio_env.store.get_bytes(job.album_key or ""))
     training = album["stats"]["studio"]
     assert training["trained"] is True
@@ -122,15 +132,11 @@ def test_a_training_job_killed_after_a_checkpoint_resumes_there_on_another_worke
     assert studio_env.store.exists(f"{studio_prefix(user_id, job_id)}/{WEIGHTS}")
     assert not studio_env.store.exists(checkpoint), "the checkpoint goes once the LoRA is stored"
 
-    updates = []
-    while (message := listener.get_message(timeout=0.1)) is not None:
-        if message["type"] == "message":
-            updates.append(JobUpdate.from_json(message["data"]))
+    on_b = [u for u in drain(listener) if u.job_id == job_id and u.stage == "train"]
     listener.close()
-    training_updates = [u for u in updates if u.job_id == job_id and u.stage == "train"]
-    first_on_b = next(u for u in training_updates if u.attempt == 2)
-    assert first_on_b.progress >= killed_at / STEPS - 1e-6, "the progress message continues, not from 0"
-    assert any(u.eta_s is not None for u in training_updates if u.attempt == 2), "an ETA while training"
+    assert any(u.job_id == job_id and u.stage == "train" for u in on_a)
+    assert on_b[0].progress >= killed_at / STEPS - 1e-6, "the progress message continues, not from 0"
+    assert any(u.eta_s is not None for u in on_b), "an ETA while training"
 
 
 def test_delete_during_training_stops_it_and_leaves_nothing_behind(
