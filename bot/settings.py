@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.preset_values import preset_overrides
 from storage.s3_location import S3Location
 
 ENV_PREFIX = "HEADSHOTS_"
@@ -84,6 +85,10 @@ class Settings(BaseSettings):
         description="The bot is used in a business: refuse models not cleared for commercial use.",
     )
     face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
+    grading_face_backend: Literal["auto", "dlib", "insightface"] = Field(
+        default="auto",
+        description="Face model that grades identity; auto: the other model when installed (dlib always is).",
+    )
     insightface_pack: str = "buffalo_l"
     insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
     base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
@@ -170,6 +175,9 @@ class Settings(BaseSettings):
         default=60, ge=0, description="On SIGTERM, time the current job gets to finish before re-queueing."
     )
     outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Tries to post one album (backoff doubles from 30 s) before giving up."
+    )
 
     # Studio mode (a per-person LoRA; defaults and their sources in engine/training/recipe.py).
     studio_steps: int = Field(default=500, ge=1, le=10_000, description="Training steps per studio LoRA.")
@@ -210,10 +218,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_from_preset(self) -> Settings:
-        from bot.model_preset import apply_preset
-
         self._explicit = frozenset(self.model_fields_set)
-        apply_preset(self, self._explicit)
+        for name, value in preset_overrides(self.model_preset, self._explicit).items():
+            object.__setattr__(self, name, value)
         return self
 
     @property
