@@ -99,11 +99,11 @@ def record_progress(
     stage_seconds: dict[str, float],
     eta_s: float | None,
 ) -> bool:
-    """Write stage, overall progress, stage timings and ETA; True when the job should stop
-    (the user asked to cancel, or the job was erased with the user's data by /delete)."""
+    """Write stage, overall progress, stage timings and ETA; True when the worker should stop:
+    cancel asked for, the job finished elsewhere, or its row gone (the user's /delete)."""
     with db.session() as session:
         job = session.get(Job, job_id)
-        if job is None:
+        if job is None or JobState(job.state).finished:
             return True
         if job.state != JobState.RUNNING:
             return False

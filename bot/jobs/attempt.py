@@ -73,14 +73,20 @@ async def run_attempt(
         log.exception("job %s: attempt %d crashed", job_id, attempt)
         return await asyncio.to_thread(_retry_or_fail, ctx, job, INTERNAL_ERROR_MESSAGE, final_attempt)
     stage_seconds = reporter.stage_seconds()
-    state = await asyncio.to_thread(
-        jobs.complete,
-        ctx.db,
-        job_id,
-        album,
-        payload=_delivery_payload(album),
-        stage_seconds=stage_seconds,
-    )
+    try:
+        state = await asyncio.to_thread(
+            jobs.complete,
+            ctx.db,
+            job_id,
+            album,
+            payload=_delivery_payload(album),
+            stage_seconds=stage_seconds,
+        )
+    except jobs.JobNotFoundError:
+        state = JobState.CANCELLED  # erased (/delete) while the album was written
+    if state == JobState.CANCELLED:
+        # Cancelled or erased while the last step ran: what this attempt wrote has no row.
+        await asyncio.to_thread(ctx.store.delete_prefix, execute.album_prefix(job))
     if ctx.metrics is not None:
         record_job(ctx.metrics, stage_seconds)
     _publish(ctx, job, state)

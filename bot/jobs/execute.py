@@ -89,7 +89,11 @@ def run_order(
         album = run_pipeline(request, resources, progress=progress, cancel=cancel)
     if not album.items:
         raise EngineError(EMPTY_ALBUM_MESSAGE, code="empty_album")
-    return _store_album(ctx, job, album)
+    try:
+        return _store_album(ctx, job, album)
+    except BaseException:
+        ctx.store.delete_prefix(album_prefix(job))  # a half-written album (disk full) leaves nothing
+        raise
 
 
 @contextmanager
