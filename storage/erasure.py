@@ -25,6 +25,7 @@ from storage.models import (
     User,
 )
 from storage.photos import USERS_PREFIX, PhotoStore, user_prefix
+from storage.studio import is_studio, studio_prefix
 
 
 def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
@@ -75,6 +76,8 @@ def delete_expired_photos(db: Database, store: PhotoStore, older_than: datetime)
                 removed += store.delete_prefix(job.album_key.rsplit("/", 1)[0])
                 job.album_key = None
                 session.add(job)
+            if is_studio(job):  # its trained LoRA and any checkpoint
+                removed += store.delete_prefix(studio_prefix(job.user_id, job.id))
     return removed + delete_expired_objects(store, older_than)
 
 
