@@ -33,11 +33,11 @@ FACES = HERE.parent / "shared" / "faces" / "person_a"
 
 def tiny_diffusers(folder: Path) -> Any:
     """The tests' tiny random SDXL with a FaceID adapter sized for dlib's 128-D embeddings."""
-    from tests.engine.tiny_sdxl import faceid_backend, save_tiny_models
+    from tests.engine.tiny_sdxl import load_tiny_backend, save_tiny_models
 
     adapter = folder / "faceid-128"
     adapter.mkdir()
-    return faceid_backend(save_tiny_models(folder / "models"), adapter, embed_dim=128)
+    return load_tiny_backend(save_tiny_models(folder / "models"), adapter, embed_dim=128)
 
 
 def main() -> None:

@@ -56,6 +56,7 @@ def album_replies(
     job_id: str = "",
     *,
     retouch: bool = False,
+    studio_minutes: int | None = None,
 ) -> list[Reply]:
     """The album as messages: the headline, media groups of the results, the contact sheet, buttons.
 
@@ -78,7 +79,7 @@ def album_replies(
             Image(sheet, msg.CONTACT_SHEET.format(count=len(images)), filename="contact_sheet.jpg")
         )
     ranks = list(range(1, len(images) + 1))
-    replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks, job_id)))
+    replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks, job_id, studio_minutes)))
     return replies
 
 

@@ -60,7 +60,7 @@ TEAM_READY: Final = "That is enough. Tap the button to make your headshots in th
 TEAM_ORDER_SUMMARY: Final = "Making {keep} headshots: {style}, the same look for the whole team."
 TEAM_ALBUM_READY: Final = "Your {team} headshots are ready: {count} in the team look, best first."
 TEAM_RETOUCH_READY: Final = (
-    "Your {team} studio retouches are ready: {count} of your own photos in the team look, best first "
+    "Your {team} photo retouches are ready: {count} of your own photos in the team look, best first "
     "(not AI-generated headshots; the team's outfit is not applied)."
 )
 PICK_PROMPT: Final = "Tap your favourite; it goes to the organiser."

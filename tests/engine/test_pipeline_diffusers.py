@@ -14,16 +14,12 @@ import pytest
 from engine.generation.diffusers_backend import DiffusersBackend
 from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
 from engine.progress import ProgressEvent
-from tests.engine.tiny_sdxl import TinyModels, faceid_backend
-
-DLIB_DIM = 128
+from tests.engine.tiny_sdxl import TinyModels, load_tiny_backend
 
 
 @pytest.fixture(scope="module")
 def diffusers_backend(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> DiffusersBackend:
-    backend: DiffusersBackend = faceid_backend(
-        tiny_models, tmp_path_factory.mktemp("faceid-128"), embed_dim=DLIB_DIM
-    )
+    backend: DiffusersBackend = load_tiny_backend(tiny_models, tmp_path_factory.mktemp("faceid-128"))
     return backend
 
 

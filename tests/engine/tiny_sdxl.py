@@ -226,13 +226,13 @@ def save_tiny_models(root: Path) -> TinyModels:
     )
 
 
-def faceid_backend(models: TinyModels, folder: Path, *, embed_dim: int) -> Any:
-    """A CPU `DiffusersBackend` on these models with a FaceID adapter for `embed_dim`-value
-    embeddings (128 for dlib) saved in `folder`, and the canny ControlNet."""
+def load_tiny_backend(models: TinyModels, folder: Path, *, embed_dim: int = 128) -> Any:
+    """The diffusers backend on the tiny models on CPU, with a face-ID adapter sized for
+    `embed_dim`-value embeddings (dlib's 128 by default) and the canny ControlNet."""
     from engine.generation.diffusers_backend import DiffusersBackend
     from engine.generation.options import GenerationOptions
 
-    unet: Any = UNet2DConditionModel.from_pretrained(models.base, subfolder="unet")
+    unet = UNet2DConditionModel.from_pretrained(models.base, subfolder="unet")
     torch.save(faceid_state_dict(unet, embed_dim=embed_dim), folder / IP_ADAPTER_WEIGHT)
     ids = ModelIds(
         base=models.base,

@@ -85,7 +85,7 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
         what="the progress message",
     )
     headline = await emu.wait_for(
-        lambda: [m for m in emu.bot_messages(dm) if "studio retouches are ready" in m.text()], 90, "the album"
+        lambda: [m for m in emu.bot_messages(dm) if "photo retouches are ready" in m.text()], 90, "the album"
     )
     after = await emu.wait_for(
         lambda: [m for m in emu.bot_messages(dm) if m.custom_ids() and m.id > headline[0].id],

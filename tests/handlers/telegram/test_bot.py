@@ -70,7 +70,7 @@ async def test_album_of_selfies_to_delivered_headshots(
     progress = await progress_message(emu, user)
     progress_id = progress.result["message_id"]
 
-    headline = await reply_to(emu, user, "studio retouches are ready", wait_s=120)
+    headline = await reply_to(emu, user, "photo retouches are ready", wait_s=120)
     after_album = emu.calls.index(headline)
     buttons = await reply_to(emu, user, "Want more?", after=after_album)
     posted = emu.calls[after_album : emu.calls.index(buttons)]

@@ -42,7 +42,7 @@ async def test_a_half_posted_album_resumes_where_it_stopped(
 
     assert [c.text for c in emu.failed_calls] == [msg.AFTER_ALBUM]
     calls = emu.calls[mark:]
-    assert sum(1 for c in calls if c.method == "sendMessage" and "studio retouches are ready" in c.text) == 1
+    assert sum(1 for c in calls if c.method == "sendMessage" and "photo retouches are ready" in c.text) == 1
     assert sum(1 for c in calls if c.method == "sendMediaGroup") <= 1
     assert sum(1 for c in calls if _is_buttons_message(c)) == 1
     with bot_harness.db.session() as session:

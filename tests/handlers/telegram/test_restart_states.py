@@ -94,5 +94,5 @@ async def test_every_state_survives_a_restart(bot_harness: Harness, person_a_pat
     await delivered.press(after_album, after_album.button("full resolution")["callback_data"])
     await emu.wait_for(lambda c: c.method == "sendDocument" and c.chat_id == "4105", after=mark)
 
-    headlines = [c for c in emu.calls if c.method == "sendMessage" and "studio retouches are ready" in c.text]
+    headlines = [c for c in emu.calls if c.method == "sendMessage" and "photo retouches are ready" in c.text]
     assert sorted(str(c.chat_id) for c in headlines) == ["4103", "4104", "4105"], "one album each, none twice"

@@ -111,7 +111,7 @@ async def order_and_pick(emu: TelegramEmulator, user: EmulatedUser, ready: ApiCa
     await reply_to(emu, user, "Making 2 headshots: Acme Design team look")
     pick = await reply_to(emu, user, "Tap your favourite", wait_s=120)
     assert [b["text"] for b in pick.buttons()][:2] == ["Pick #1", "Pick #2"]
-    headline = await reply_to(emu, user, "Your Acme Design studio retouches are ready")
+    headline = await reply_to(emu, user, "Your Acme Design photo retouches are ready")
     assert emu.calls.index(headline) < emu.calls.index(pick)
     await user.press(pick, pick.button(f"pick #{rank}")["callback_data"])
     await reply_to(emu, user, f"#{rank} is your pick")
