@@ -26,6 +26,20 @@ def load_engine_from_settings(settings: Settings, backends: Sequence[str] | None
 
         diffusers_models = ModelIds.from_settings(settings)
         diffusers_options = GenerationOptions.from_settings(settings)
+    flux2_options = None
+    if "flux2" in names:
+        from engine.generation.flux2_options import Flux2Options
+
+        flux2_options = Flux2Options(
+            model=settings.flux2_model_id,
+            device=settings.device,
+            dtype=settings.dtype,
+            steps=settings.flux2_steps,
+            references=settings.flux2_references,
+            reference_size=settings.flux2_reference_size,
+            batch_size=settings.generation_batch_size,
+            cpu_offload=settings.generation_cpu_offload,
+        )
     return load_engine_resources(
         face_backend=settings.face_backend,
         insightface_pack=settings.insightface_pack,
@@ -33,6 +47,7 @@ def load_engine_from_settings(settings: Settings, backends: Sequence[str] | None
         backends=names,
         diffusers_models=diffusers_models,
         diffusers_options=diffusers_options,
+        flux2_options=flux2_options,
         upscaler_path=settings.upscaler_path,
         device=settings.device,
         max_upload_bytes=settings.max_upload_bytes,
