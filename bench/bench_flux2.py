@@ -67,9 +67,9 @@ def flops() -> None:
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
     with torch.device("meta"):
-        transformer = Flux2Transformer2DModel(**TRANSFORMER)
-        text_encoder = Qwen3ForCausalLM(Qwen3Config(**TEXT_ENCODER))
-        vae = AutoencoderKLFlux2(**VAE)
+        transformer: Any = Flux2Transformer2DModel(**TRANSFORMER)
+        text_encoder: Any = Qwen3ForCausalLM(Qwen3Config(**TEXT_ENCODER))
+        vae: Any = AutoencoderKLFlux2(**VAE)
     params = sum(p.numel() for p in transformer.parameters()) / 1e9
     text_params = sum(p.numel() for p in text_encoder.parameters()) / 1e9
     print(f"transformer {params:.2f} B parameters, text encoder {text_params:.2f} B")
@@ -91,14 +91,16 @@ def flops() -> None:
         )
         per_forward[(refs, ref_side)] = flop
         print(
-            f"transformer forward at 1024², {refs} references of {ref_side}² ({n} image tokens): {flop / 1e12:.2f} TFLOP"
+            f"transformer forward at 1024², {refs} references of {ref_side}² ({n} image tokens): "
+            f"{flop / 1e12:.2f} TFLOP"
         )
     text_flop = qwen3_flops(TEXT_TOKENS)
     decode = count_flops(vae.decode, torch.zeros(1, 32, 128, 128, device="meta"))
     encode = count_flops(vae.encode, torch.zeros(1, 3, 1024, 1024, device="meta"))
     print(f"Qwen3-4B prompt encoding ({TEXT_TOKENS} tokens): {text_flop / 1e12:.2f} TFLOP")
     print(
-        f"VAE decode 1024²: {decode / 1e12:.2f} TFLOP; VAE encode of one 1024² reference: {encode / 1e12:.2f} TFLOP"
+        f"VAE decode 1024²: {decode / 1e12:.2f} TFLOP; "
+        f"VAE encode of one 1024² reference: {encode / 1e12:.2f} TFLOP"
     )
     for refs, ref_side in ((0, 1024), (3, 1024), (3, 512)):
         encodes = refs * encode * (ref_side / 1024) ** 2
@@ -155,9 +157,10 @@ def gpu(size: int, steps: int, count: int, references: int) -> None:
     dtype = torch.bfloat16
     started = time.perf_counter()
     with torch.device("cuda"):
-        transformer = Flux2Transformer2DModel(**TRANSFORMER).to(dtype)
-        text_encoder = Qwen3ForCausalLM(Qwen3Config(**TEXT_ENCODER)).to(dtype)
-        vae = AutoencoderKLFlux2(**VAE).to(dtype)
+        transformer: Any = Flux2Transformer2DModel(**TRANSFORMER)
+        text_encoder: Any = Qwen3ForCausalLM(Qwen3Config(**TEXT_ENCODER))
+        vae: Any = AutoencoderKLFlux2(**VAE)
+    transformer, text_encoder, vae = (m.to(dtype) for m in (transformer, text_encoder, vae))
     tokenizer = make_qwen_tokenizer(Path(tempfile.mkdtemp()))
     pipe: Any = Flux2KleinPipeline(
         scheduler=FlowMatchEulerDiscreteScheduler(),
@@ -169,7 +172,8 @@ def gpu(size: int, steps: int, count: int, references: int) -> None:
     )
     pipe.set_progress_bar_config(disable=True)
     print(
-        f"full-size random-weight FLUX.2 [klein] 4B built on {torch.cuda.get_device_name()} in {time.perf_counter() - started:.0f} s"
+        f"full-size random-weight FLUX.2 [klein] 4B built on {torch.cuda.get_device_name()} "
+        f"in {time.perf_counter() - started:.0f} s"
     )
     for refs in (0, references):
         for batch in (1, 4):
@@ -183,7 +187,8 @@ def gpu(size: int, steps: int, count: int, references: int) -> None:
             seconds = _time(backend, request)
             peak = torch.cuda.max_memory_allocated() / 2**30
             print(
-                f"  {size}², {steps} steps, references {refs}, batch {batch}: {seconds:.3f} s per image, peak {peak:.1f} GiB"
+                f"  {size}², {steps} steps, references {refs}, batch {batch}: "
+                f"{seconds:.3f} s per image, peak {peak:.1f} GiB"
             )
 
 
