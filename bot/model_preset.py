@@ -8,13 +8,12 @@ worker can log (and, with `HEADSHOTS_COMMERCIAL=true`, refuse) exactly what it w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.catalogue.entries import CATALOGUE, ENTRIES, ModelEntry, custom, entry, find
 from engine.catalogue.licences import Verdict
-from engine.catalogue.presets import Preset, overall_verdict, preset
+from engine.catalogue.presets import overall_verdict
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -24,67 +23,11 @@ ROLE_FIELDS: dict[str, tuple[str, ...]] = {
     "identity": ("ip_adapter_id", "ip_adapter_weight", "generation_identity"),
     "control": ("controlnet_ids", "instantid_controlnet_id"),
     "face_conditioning": ("face_backend", "insightface_pack"),
-    "face_ranking": ("face_backend", "insightface_pack"),
+    "face_ranking": ("grading_face_backend", "face_backend", "insightface_pack"),
     "upscaler": ("upscaler_path",),
     "fast_lora": ("fast_lora_id", "fast_lora_weight", "generation_fast"),
 }
 """The settings behind each role: setting any of them overrides the preset for that role."""
-
-
-def _first(chosen: Preset, role: str) -> ModelEntry | None:
-    keys = chosen.models.get(role, ())
-    return entry(keys[0]) if keys else None
-
-
-def preset_values(chosen: Preset) -> dict[str, Any]:
-    """The settings a preset stands for (field names of `Settings`)."""
-    values: dict[str, Any] = {
-        "generation_backend": chosen.backend,
-        "face_backend": chosen.face_backend,
-        "generation_fast": chosen.fast,
-    }
-    if chosen.insightface_pack:
-        values["insightface_pack"] = chosen.insightface_pack
-    base = _first(chosen, "base")
-    if chosen.backend == "flux2":
-        if base is not None:
-            values["flux2_model_id"] = base.source
-        return values
-    values["generation_identity"] = chosen.identity
-    if base is not None:
-        values["base_model_id"] = base.source
-    identity = _first(chosen, "identity")
-    if identity is not None:
-        values["ip_adapter_id"] = identity.source
-        values["ip_adapter_weight"] = identity.files[0]
-    controls = [entry(key) for key in chosen.models.get("control", ())]
-    values["controlnet_ids"] = {
-        _control_kind(model): model.source for model in controls if model.key != "instantid-controlnet"
-    }
-    if any(model.key == "instantid-controlnet" for model in controls):
-        values["instantid_controlnet_id"] = "InstantX/InstantID"
-    lora = _first(chosen, "fast_lora")
-    if lora is not None:
-        values["fast_lora_id"] = lora.source
-        values["fast_lora_weight"] = lora.files[0]
-    return values
-
-
-def _control_kind(model: ModelEntry) -> str:
-    for kind in ("canny", "depth", "openpose", "union"):
-        if kind in model.key:
-            return kind
-    return model.key
-
-
-def apply_preset(settings: Settings, explicit: Iterable[str]) -> None:
-    """Fill in `settings.model_preset`'s values for every field not in `explicit`."""
-    if not settings.model_preset:
-        return
-    given = set(explicit)
-    for name, value in preset_values(preset(settings.model_preset)).items():
-        if name not in given:
-            object.__setattr__(settings, name, value)
 
 
 @dataclass(frozen=True)
@@ -102,17 +45,28 @@ def _model(source: str, file: str | None, title: str, setting: str) -> ModelEntr
     return find(source, file) or custom(source, title, setting)
 
 
+def _face_backend_models(backend: str, settings: Settings) -> list[ModelEntry]:
+    if backend == "insightface":
+        return [
+            CATALOGUE.get(f"insightface-{settings.insightface_pack}")
+            or custom(settings.insightface_pack, "InsightFace pack", "HEADSHOTS_INSIGHTFACE_PACK")
+        ]
+    landmarks = "dlib-landmarks-5" if backend == "dlib5" else "dlib-landmarks-68"
+    return [entry("dlib-hog-detector"), entry(landmarks), entry("dlib-resnet-v1")]
+
+
+def grading_backend(settings: Settings) -> str:
+    """The face model that grades likeness in ranking. "auto" loads the other model when it
+    is installed, so it is reported (and licence-checked) as that model."""
+    if settings.grading_face_backend != "auto":
+        return settings.grading_face_backend
+    return "dlib" if settings.face_backend == "insightface" else "insightface"
+
+
 def _face_models(settings: Settings) -> list[tuple[str, ModelEntry]]:
-    if settings.face_backend == "insightface":
-        pack = CATALOGUE.get(f"insightface-{settings.insightface_pack}") or custom(
-            settings.insightface_pack, "InsightFace pack", "HEADSHOTS_INSIGHTFACE_PACK"
-        )
-        return [("face_conditioning", pack), ("face_ranking", pack)]
-    landmarks = "dlib-landmarks-5" if settings.face_backend == "dlib5" else "dlib-landmarks-68"
     return [
-        ("face_conditioning", entry("dlib-hog-detector")),
-        ("face_conditioning", entry(landmarks)),
-        ("face_ranking", entry("dlib-resnet-v1")),
+        *(("face_conditioning", m) for m in _face_backend_models(settings.face_backend, settings)),
+        *(("face_ranking", m) for m in _face_backend_models(grading_backend(settings), settings)),
     ]
 
 

@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.preset_values import preset_overrides
+from storage.s3_location import S3Location
+
 ENV_PREFIX = "HEADSHOTS_"
 
 
@@ -30,6 +33,19 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
     redis_url: str = Field(default="", description="Redis URL; empty means embedded mode (in-process queue).")
     photo_dir: Path | None = Field(default=None, description="Photo store folder; default data_dir/photos.")
+    photo_store: str = Field(
+        default="",
+        description="Empty: the folder photo_dir. s3://bucket/prefix: an S3-compatible bucket.",
+    )
+    s3_endpoint_url: str = Field(
+        default="", description="S3 server URL (SeaweedFS, MinIO ...); empty is AWS."
+    )
+    s3_region: str = Field(default="us-east-1")
+    s3_access_key_id: str = Field(default="", description="Empty: boto3's chain (AWS_* env, instance role).")
+    s3_secret_access_key: str = Field(default="")
+    s3_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Tries per S3 request, the first included."
+    )
 
     # Chat platforms.
     telegram_token: str = Field(default="", description="Bot token from @BotFather.")
@@ -45,7 +61,10 @@ class Settings(BaseSettings):
     )
     discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
     discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
-    callback_secret: str = Field(default="change-me", description="Key that signs button callback data.")
+    callback_secret: str = Field(
+        default="",
+        description="Key that signs button data (32+ bytes); empty in embedded mode: kept in data_dir.",
+    )
     telegram_max_rate: float = Field(
         default=30.0, gt=0, description="Messages per second to the Bot API overall (Telegram's limit is 30)."
     )
@@ -66,6 +85,10 @@ class Settings(BaseSettings):
         description="The bot is used in a business: refuse models not cleared for commercial use.",
     )
     face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
+    grading_face_backend: Literal["auto", "dlib", "dlib5", "insightface"] = Field(
+        default="auto",
+        description="Face model that grades identity; auto: the other model when installed (dlib always is).",
+    )
     insightface_pack: str = "buffalo_l"
     insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
     base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
@@ -147,6 +170,9 @@ class Settings(BaseSettings):
         default=60, ge=0, description="On SIGTERM, time the current job gets to finish before re-queueing."
     )
     outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Tries to post one album (backoff doubles from 30 s) before giving up."
+    )
 
     # Observability.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -167,10 +193,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_from_preset(self) -> Settings:
-        from bot.model_preset import apply_preset
-
         self._explicit = frozenset(self.model_fields_set)
-        apply_preset(self, self._explicit)
+        for name, value in preset_overrides(self.model_preset, self._explicit).items():
+            object.__setattr__(self, name, value)
         return self
 
     @property
@@ -189,6 +214,14 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             msg = "must start with redis://, rediss:// or unix:// (or be empty for embedded mode)"
             raise ValueError(msg)
+        return value
+
+    @field_validator("photo_store")
+    @classmethod
+    def _photo_store_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            S3Location.parse(value)
         return value
 
     @field_validator("database_url")
