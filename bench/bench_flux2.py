@@ -37,7 +37,7 @@ from engine.prompts import build_request, plan_candidates
 from engine.styles import StyleLibrary
 from engine.types import GenerationRequest, IdentityProfile
 from tests.engine.conftest import synthetic_crop
-from tests.engine.tiny_flux2 import make_qwen_tokenizer, save_tiny_flux2, tiny_options
+from tests.engine.tiny_flux2 import assemble, make_qwen_tokenizer, save_tiny_flux2, tiny_options
 
 STEPS = 4
 
@@ -148,8 +148,6 @@ def cpu(size: int, count: int, threads: int) -> None:
 def gpu(size: int, steps: int, count: int, references: int) -> None:
     from diffusers import (
         AutoencoderKLFlux2,
-        FlowMatchEulerDiscreteScheduler,
-        Flux2KleinPipeline,
         Flux2Transformer2DModel,
     )
     from transformers import Qwen3Config, Qwen3ForCausalLM
@@ -162,15 +160,7 @@ def gpu(size: int, steps: int, count: int, references: int) -> None:
         vae: Any = AutoencoderKLFlux2(**VAE)
     transformer, text_encoder, vae = (m.to(dtype) for m in (transformer, text_encoder, vae))
     tokenizer = make_qwen_tokenizer(Path(tempfile.mkdtemp()))
-    pipe: Any = Flux2KleinPipeline(
-        scheduler=FlowMatchEulerDiscreteScheduler(),
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        transformer=transformer,
-        is_distilled=True,
-    )
-    pipe.set_progress_bar_config(disable=True)
+    pipe: Any = assemble(transformer, text_encoder, tokenizer, vae)
     print(
         f"full-size random-weight FLUX.2 [klein] 4B built on {torch.cuda.get_device_name()} "
         f"in {time.perf_counter() - started:.0f} s"

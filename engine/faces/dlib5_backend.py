@@ -25,7 +25,7 @@ import cv2
 import dlib
 import numpy as np
 
-from engine.faces.dlib_backend import EMBED_FACE_PX, DlibFaceAnalyzer, log
+from engine.faces.dlib_backend import EMBED_FACE_PX, DlibFaceAnalyzer, full_size, log
 from engine.faces.models import checked_dlib_dir, dlib_model_dir
 from engine.faces.pose import roll_from_eyes
 from engine.types import Face, FloatArray, ImageArray
@@ -96,12 +96,7 @@ class Dlib5FaceAnalyzer(DlibFaceAnalyzer):
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
     def _face(self, image: ImageArray, rect: dlib.rectangle, score: float, scale: float) -> Face:
-        full = dlib.rectangle(
-            round(rect.left() / scale),
-            round(rect.top() / scale),
-            round(rect.right() / scale),
-            round(rect.bottom() / scale),
-        )
+        full = full_size(rect, scale)
         layout, yaw, pitch, roll = layout_and_pose(self._points(image, full))
         return Face(
             bbox=(float(full.left()), float(full.top()), float(full.right()), float(full.bottom())),

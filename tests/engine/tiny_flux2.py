@@ -91,7 +91,12 @@ def tiny_pipeline(folder: Path) -> Flux2KleinPipeline:
         use_quant_conv=False,
         use_post_quant_conv=False,
     )
-    return Flux2KleinPipeline(
+    return assemble(transformer, text_encoder, tokenizer, vae)
+
+
+def assemble(transformer: Any, text_encoder: Any, tokenizer: Any, vae: Any) -> Any:
+    """A distilled klein pipeline (no CFG) from its components, with the flow-match scheduler."""
+    pipe: Any = Flux2KleinPipeline(
         scheduler=FlowMatchEulerDiscreteScheduler(),
         vae=vae,
         text_encoder=text_encoder,
@@ -99,6 +104,8 @@ def tiny_pipeline(folder: Path) -> Flux2KleinPipeline:
         transformer=transformer,
         is_distilled=True,
     )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
 
 
 def save_tiny_flux2(folder: Path) -> Path:
