@@ -11,6 +11,7 @@ import asyncio
 import logging
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -62,10 +63,12 @@ async def test_a_burst_is_judged_by_every_intake_worker(
 ) -> None:
     for name in ("intake-a", "intake-b"):
         _start_intake(redis_env, name)
+
+    def ready(name: str) -> bool:
+        return f"intake worker {name} ready" in redis_env.worker_log(name)
+
     for name in ("intake-a", "intake-b"):
-        await asyncio.to_thread(
-            wait_for, lambda n=name: f"intake worker {n} ready" in redis_env.worker_log(n), what=f"{name} up"
-        )
+        await asyncio.to_thread(wait_for, partial(ready, name), what=f"{name} up")
     queue = intake_queue(redis_env.settings)
     await queue.connect()
     try:
