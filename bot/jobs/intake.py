@@ -7,11 +7,10 @@ burst at what its cores do (~3-4 verdicts/s on two). With `HEADSHOTS_INTAKE=queu
 `headshots intake` processes the operator started, on any machine; SAQ hands each job to
 one free worker, so a burst is spread over all of them.
 
-The job carries the upload's bytes and comes back with the verdict, the signature and the
-decoded photo re-encoded without metadata (what the store keeps). The face itself (box,
-landmarks, embedding array) stays on the worker: the dialogue uses the signature, which
-holds the embedding. If no worker answers within `intake_timeout_s`, the bot judges the
-photo itself: slower, never lost.
+The job carries the upload's bytes and comes back with the verdict, the signature, the face
+(box, landmarks, embedding: previews crop from it) and the decoded photo re-encoded without
+metadata (what the store keeps). If no worker answers within `intake_timeout_s`, the bot
+judges the photo itself: slower, never lost.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
 from PIL import Image
 from saq import Queue
 from saq.job import Job as SaqJob
@@ -35,7 +35,15 @@ from bot.settings import Settings
 from conversations.gate import EngineGate
 from engine.intake import Assessment, Assessor
 from engine.pipeline import EngineResources
-from engine.types import AssessedPhoto, IssueCode, Photo, PhotoSignature, QualityIssue, QualityReport
+from engine.types import (
+    AssessedPhoto,
+    Face,
+    IssueCode,
+    Photo,
+    PhotoSignature,
+    QualityIssue,
+    QualityReport,
+)
 from storage.photos import encode_without_metadata
 
 log = logging.getLogger(__name__)
@@ -52,18 +60,52 @@ def intake_queue(settings: Settings) -> Queue:
     return Queue.from_url(settings.redis_url, name=f"{settings.queue_name}-intake")
 
 
+def _array_to_json(array: Any) -> dict[str, Any] | None:
+    if array is None:
+        return None
+    values = np.asarray(array)
+    return {"dtype": str(values.dtype), "shape": list(values.shape), "values": values.ravel().tolist()}
+
+
+def _array_from_json(data: dict[str, Any] | None) -> Any:
+    if data is None:
+        return None
+    return np.asarray(data["values"], dtype=data["dtype"]).reshape(data["shape"])
+
+
+def _face_to_json(face: Face | None) -> dict[str, Any] | None:
+    if face is None:
+        return None
+    return {
+        "bbox": [float(v) for v in face.bbox],
+        **{name: float(getattr(face, name)) for name in ("score", "yaw", "pitch", "roll")},
+        **{name: _array_to_json(getattr(face, name)) for name in ("landmarks", "embedding", "landmarks_68")},
+    }
+
+
+def _face_from_json(data: dict[str, Any] | None) -> Face | None:
+    if data is None:
+        return None
+    return Face(
+        bbox=(data["bbox"][0], data["bbox"][1], data["bbox"][2], data["bbox"][3]),
+        score=data["score"],
+        landmarks=_array_from_json(data["landmarks"]),
+        yaw=data["yaw"],
+        pitch=data["pitch"],
+        roll=data["roll"],
+        embedding=_array_from_json(data["embedding"]),
+        landmarks_68=_array_from_json(data["landmarks_68"]),
+    )
+
+
 def assessment_to_json(assessment: Assessment, *, judged_by: str) -> dict[str, Any]:
     report = assessment.report
     photo = assessment.assessed.photo if assessment.assessed is not None else None
+    face = assessment.assessed.face if assessment.assessed is not None else None
     return {
         "report": {
-            "name": report.name,
+            **{f.name: getattr(report, f.name) for f in dataclasses.fields(report) if f.name != "issues"},
             "issues": [[issue.code.value, issue.message] for issue in report.issues],
-            "faces": report.faces,
-            **{
-                field: getattr(report, field)
-                for field in ("sharpness", "brightness", "yaw", "pitch", "roll", "face_px", "similarity")
-            },
         },
         "signature": assessment.signature.to_json(),
         "seconds": assessment.seconds,
@@ -75,6 +117,7 @@ def assessment_to_json(assessment: Assessment, *, judged_by: str) -> dict[str, A
             "source_format": photo.source_format,
             "source_bytes": photo.source_bytes,
         },
+        "face": _face_to_json(face),
         "judged_by": judged_by,
     }
 
@@ -94,7 +137,7 @@ def assessment_from_json(data: dict[str, Any]) -> Assessment:
             source_format=data["photo"]["source_format"],
             source_bytes=data["photo"]["source_bytes"],
         )
-        assessed = AssessedPhoto(photo=photo, report=report, face=None)
+        assessed = AssessedPhoto(photo=photo, report=report, face=_face_from_json(data["face"]))
     return Assessment(report, assessed, PhotoSignature.from_json(data["signature"]), data["seconds"])
 
 

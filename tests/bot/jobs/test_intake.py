@@ -14,6 +14,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.jobs.intake import QueuedAssessor, assessment_from_json, assessment_to_json, intake_queue
@@ -36,6 +37,17 @@ def _same_verdict(remote: Assessment, local: Assessment) -> None:
         assert remote.assessed is not None
         assert remote.assessed.photo.image.size == local.assessed.photo.image.size
         assert remote.assessed.photo.sha256 == local.assessed.photo.sha256
+        if local.assessed.face is None:
+            assert remote.assessed.face is None
+        else:  # previews crop from it: every field comes back, arrays to the bit
+            assert remote.assessed.face is not None
+            assert remote.assessed.face.bbox == local.assessed.face.bbox
+            for name in ("landmarks", "embedding", "landmarks_68"):
+                theirs, ours = getattr(remote.assessed.face, name), getattr(local.assessed.face, name)
+                assert (theirs is None) == (ours is None)
+                if ours is not None:
+                    assert theirs.dtype == ours.dtype
+                    np.testing.assert_array_equal(theirs, ours)
 
 
 def test_an_assessment_survives_the_wire(local_assessor: Assessor, person_a_paths: list[Path]) -> None:
