@@ -32,7 +32,7 @@ from saq.types import Context
 
 from bot.jobs.keys import INTAKE_FUNCTION
 from bot.settings import Settings
-from conversations.gate import EngineGate
+from conversations.shared.gate import EngineGate
 from engine.intake import Assessment, Assessor
 from engine.pipeline import EngineResources
 from engine.types import (
