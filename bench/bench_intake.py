@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import os
 import platform
 import subprocess
@@ -26,34 +25,19 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PIL import Image
-
+from bench.load_test import pct, selfies
 from bot.jobs.intake import QueuedAssessor, intake_queue
 from bot.jobs.intake_worker import load_assessor
 from bot.settings import Settings
 from engine.intake import Assessor
 
 REPO = Path(__file__).resolve().parents[1]
-FACES = Path(os.environ.get("HEADSHOTS_SHARED", REPO.parent / "shared")) / "faces"
 REDIS = os.environ.get("HEADSHOTS_BENCH_REDIS", "redis://127.0.0.1:6379/14")
-GOOD = ("selfie_01.jpg", "selfie_02.jpg", "selfie_03.jpg", "selfie_05.jpg", "selfie_06.jpg", "selfie_08.jpg")
 
 
 def photos(count: int, side: int) -> list[bytes]:
-    sources = []
-    for name in GOOD:
-        with Image.open(FACES / "person_a" / name) as image:
-            small = image.convert("RGB")
-        small.thumbnail((side, side))
-        buffer = io.BytesIO()
-        small.save(buffer, "JPEG", quality=90)
-        sources.append(buffer.getvalue())
+    sources = selfies(side)
     return [sources[i % len(sources)] for i in range(count)]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def burst(assessor: Assessor, uploads: list[bytes], threads: int) -> list[float]:

@@ -62,12 +62,13 @@ SIDE = 900
 """Selfies are sent at this long side: phone-photo content, a fraction of the detection time."""
 
 
-def selfies() -> list[bytes]:
+def selfies(side: int = SIDE) -> list[bytes]:
+    """person_a's good selfies at `side` px, as a phone would send them."""
     photos = []
     for name in GOOD:
         with Image.open(FACES / "person_a" / name) as image:
             small = image.convert("RGB")
-        small.thumbnail((SIDE, SIDE))
+        small.thumbnail((side, side))
         buffer = io.BytesIO()
         small.save(buffer, "JPEG", quality=90)
         photos.append(buffer.getvalue())

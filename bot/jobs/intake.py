@@ -195,7 +195,7 @@ class QueuedAssessor(Assessor):
             function=INTAKE_FUNCTION,
             kwargs={"data": base64.b64encode(data).decode(), "name": name},
             timeout=max(1, int(self.timeout_s)),
-            retries=1,
+            retries=2,  # a verdict swept by mistake is tried again, not lost
             ttl=RESULT_TTL_S,
         )
         try:

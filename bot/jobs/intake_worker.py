@@ -22,6 +22,8 @@ from engine.intake import Assessor
 
 log = logging.getLogger(__name__)
 
+INTAKE_SWEEP_S = 60
+
 
 def load_assessor(settings: Settings) -> Assessor:
     """The face models and the assessor, as `headshots serve` would build them."""
@@ -53,7 +55,10 @@ def intake_worker_settings(settings: Settings, *, concurrency: int, name: str) -
         "concurrency": concurrency,
         "id": name,
         "startup": startup,
-        "timers": {"sweep": settings.queue_sweep_s, "abort": 1, "schedule": 1, "worker_info": 10},
+        # SAQ's sweep takes a job it finds dequeued but not yet marked active for a lost one; a
+        # verdict is over in a second, and a bot whose worker died judges the photo itself, so
+        # the intake queue is swept rarely (a short sweep on a busy box aborted live verdicts).
+        "timers": {"sweep": INTAKE_SWEEP_S, "abort": 1, "schedule": 1, "worker_info": 10},
         "shutdown_grace_period_s": 5,
         "metadata": {"name": name, "kind": "intake"},
     }

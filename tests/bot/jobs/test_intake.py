@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import subprocess
-import sys
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from bot.jobs.intake import QueuedAssessor, assessment_from_json, assessment_to_json, intake_queue
 from engine.faces import DlibFaceAnalyzer
 from engine.intake import Assessment, Assessor
-from tests.bot.jobs.conftest import REPO, JobEnv, wait_for
+from tests.bot.jobs.conftest import JobEnv, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -56,25 +54,11 @@ def test_an_assessment_survives_the_wire(local_assessor: Assessor, person_a_path
         _same_verdict(assessment_from_json(assessment_to_json(local, judged_by="w")), local)
 
 
-def _start_intake(env: JobEnv, name: str) -> subprocess.Popen[bytes]:
-    log = (env.logs / f"{name}.log").open("ab")
-    env._log_files.append(log)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "intake", "--name", name, "--concurrency", "1"],
-        env=env.env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    env.workers.append(process)
-    return process
-
-
 async def test_a_burst_is_judged_by_every_intake_worker(
     redis_env: JobEnv, local_assessor: Assessor, person_a_paths: list[Path]
 ) -> None:
     for name in ("intake-a", "intake-b"):
-        _start_intake(redis_env, name)
+        redis_env.start_worker(name, "intake", "--concurrency", "1")
 
     def ready(name: str) -> bool:
         return f"intake worker {name} ready" in redis_env.worker_log(name)
