@@ -155,6 +155,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Who may /ban in chat, as JSON: ["telegram:12345", "discord:6789"].',
     )
+    intake: Literal["local", "queue"] = Field(
+        default="local",
+        description="Photo verdicts in the bot process, or on `headshots intake` workers via Redis.",
+    )
+    intake_timeout_s: float = Field(
+        default=20.0, gt=0, description="Wait this long for an intake worker, then judge in the bot."
+    )
+    intake_in_flight: int = Field(default=32, ge=1, description="Verdicts a bot process has out at once.")
     studio_daily_quota: int = Field(
         default=1,
         ge=0,
