@@ -22,6 +22,7 @@ import asyncio
 import io
 import os
 import platform
+import secrets
 import statistics
 import tempfile
 import threading
@@ -33,8 +34,9 @@ from PIL import Image
 
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
-from conversations.messages import PHOTO_UNREADABLE, SOMETHING_WENT_WRONG
+from conversations.dialogue import Conversation
+from conversations.shared.messages import PHOTO_UNREADABLE, SOMETHING_WENT_WRONG
+from conversations.shared.services import Services
 from engine.pipeline import load_engine_resources
 from handlers.telegram import TelegramBot
 from storage.database import Database
@@ -121,6 +123,7 @@ async def run(args: argparse.Namespace) -> None:
             telegram_base_url=emulator.base_url,
             telegram_base_file_url=emulator.base_file_url,
             telegram_concurrent_updates=args.concurrency,
+            callback_secret=secrets.token_urlsafe(48),
             min_selfies=6,
         )
         ready, stop = threading.Event(), threading.Event()
