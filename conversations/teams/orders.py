@@ -12,6 +12,7 @@ Selfies never go to the shared chat: the card shows names and states only.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -237,6 +238,16 @@ class TeamOrders:
         yield Notice("")
         yield Text(tmsg.CANCELLED_TEAM.format(team=team.name))
 
+    async def end_organised(self, user: User) -> int:
+        """/delete of an organiser: every open team order they run ends as `/team cancel` would
+        end it (members and the card told, everyone's team data deleted). Returns how many."""
+        assert user.id is not None
+        teams = await asyncio.to_thread(store_teams.teams_organised_by, self.db, user.id)
+        for team in teams:
+            async for _reply in self.cancel(team):
+                pass  # the replies are for the organiser, who is deleting everything anyway
+        return len(teams)
+
     # -- buttons -----------------------------------------------------------------------
 
     async def button(self, chat: ChatRef, user: User, data: str) -> AsyncIterator[Reply]:
@@ -257,7 +268,7 @@ class TeamOrders:
         ):
             yield Notice(tmsg.ONLY_ORGANISER)
             return
-        if action == Action.TEAM_JOIN:
+        if action == Action.TEAM_JOIN and hmac.compare_digest(callback.arg.encode(), team.code.encode()):
             replies = self.members.join(chat, user, team.code)
         elif action == Action.TEAM_GO:
             replies = self.members.go(chat, user, team)
