@@ -143,14 +143,18 @@ class TelegramEmulator:
         """The user blocks the bot: Telegram answers every later send to them with 403."""
         self.blocked.add(str(user_id))
 
-    async def push(self, update: dict[str, Any]) -> int:
-        update_id = next(self._update_ids)
+    def saw(self, update: dict[str, Any]) -> None:
+        """Note the chats of an update Telegram sends (by polling or webhook): the bot may write there."""
         for kind in ("message", "edited_message", "my_chat_member"):
             if isinstance(update.get(kind), dict) and "chat" in update[kind]:
                 self.known_chats.add(str(update[kind]["chat"]["id"]))
         query_message = (update.get("callback_query") or {}).get("message") or {}
         if "chat" in query_message:
             self.known_chats.add(str(query_message["chat"]["id"]))
+
+    async def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self.saw(update)
         async with self._new_update:
             self._updates.append({"update_id": update_id, **update})
             self._new_update.notify_all()
