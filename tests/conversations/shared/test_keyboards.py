@@ -12,7 +12,11 @@ from tests.emulators.discord import limits as discord_limits
 def long_style() -> StyleTemplate:
     name = "a-very-long-custom-style-name-that-a-community-admin-might-pick2"
     assert len(name) == 64, "the longest name a style may have"
-    spec = {"name": name, "label": "A Very Long Custom Style Label " * 4, "prompt": "a portrait photo of {subject}"}
+    spec = {
+        "name": name,
+        "label": "A Very Long Custom Style Label " * 4,
+        "prompt": "a portrait photo of {subject}",
+    }
     return parse_style(spec, builtin=False)
 
 
