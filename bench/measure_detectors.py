@@ -55,30 +55,27 @@ def main() -> None:
         *(("+ small-face search", True, "coffee", px) for px in SIZES),
     ]
     for label, small_search, background, px in runs:
-        if True:
-            codes: list[str] = []
-            times = []
-            for path, width in singles:
-                data = jpeg(
-                    degrade.far_away(Image.open(path).convert("RGB"), width, px, background=background)
-                )
-                if small_search:
+        codes: list[str] = []
+        times = []
+        for path, width in singles:
+            data = jpeg(degrade.far_away(Image.open(path).convert("RGB"), width, px, background=background))
+            if small_search:
+                result = assessor.assess(data, path.name)
+            else:
+                with mock.patch.object(intake, "detect_small", return_value=[]):
                     result = assessor.assess(data, path.name)
-                else:
-                    with mock.patch.object(intake, "detect_small", return_value=[]):
-                        result = assessor.assess(data, path.name)
-                times.append(result.seconds)
-                codes.append(
-                    "face_too_small"
-                    if "face_too_small" in result.report.codes
-                    else ("no_face" if "no_face" in result.report.codes else ",".join(result.report.codes))
-                )
-            found = sum(c == "face_too_small" for c in codes)
-            print(
-                f"{label} | {background} | {px} px faces | face_too_small {found}/{len(codes)} | "
-                f"other {sorted(set(codes) - {'face_too_small'})} | "
-                f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+            times.append(result.seconds)
+            codes.append(
+                "face_too_small"
+                if "face_too_small" in result.report.codes
+                else ("no_face" if "no_face" in result.report.codes else ",".join(result.report.codes))
             )
+        found = sum(c == "face_too_small" for c in codes)
+        print(
+            f"{label} | {background} | {px} px faces | face_too_small {found}/{len(codes)} | "
+            f"other {sorted(set(codes) - {'face_too_small'})} | "
+            f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+        )
     from skimage import data as samples
 
     for name, picture in (("cat", samples.chelsea()), ("coffee", samples.coffee())):
