@@ -7,9 +7,40 @@ and the bots call `load_engine_from_settings` once at start-up.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 from bot.settings import Settings
+from engine.generation.options import GenerationOptions, ModelIds
 from engine.pipeline import EngineResources, load_engine_resources
+
+
+def model_ids(settings: Settings) -> ModelIds:
+    """Which diffusion models to load (Hugging Face ids or local folders)."""
+    return ModelIds(
+        base=settings.base_model_id,
+        ip_adapter=settings.ip_adapter_id,
+        ip_adapter_weight=settings.ip_adapter_weight,
+        controlnets=MappingProxyType(dict(settings.controlnet_ids)),
+        instantid=settings.instantid_controlnet_id,
+        fast_lora=settings.fast_lora_id,
+        fast_lora_weight=settings.fast_lora_weight,
+    )
+
+
+def generation_options(settings: Settings) -> GenerationOptions:
+    """How the diffusers backend runs (device, precision, identity mode, speed switches)."""
+    return GenerationOptions(
+        device=settings.device,
+        dtype=settings.dtype,
+        identity=settings.generation_identity,
+        controlnets=tuple(settings.controlnet_ids),
+        scheduler=settings.generation_scheduler,
+        fast=settings.generation_fast,
+        batch_size=settings.generation_batch_size,
+        compile=settings.generation_compile,
+        cpu_offload=settings.generation_cpu_offload,
+        vae_tiling=settings.generation_vae_tiling,
+    )
 
 
 def load_engine_from_settings(settings: Settings, backends: Sequence[str] | None = None) -> EngineResources:
@@ -22,12 +53,11 @@ def load_engine_from_settings(settings: Settings, backends: Sequence[str] | None
     )
     diffusers_models = diffusers_options = None
     if "diffusers" in names:
-        from engine.generation.options import GenerationOptions, ModelIds
-
-        diffusers_models = ModelIds.from_settings(settings)
-        diffusers_options = GenerationOptions.from_settings(settings)
+        diffusers_models = model_ids(settings)
+        diffusers_options = generation_options(settings)
     return load_engine_resources(
         face_backend=settings.face_backend,
+        grading_face_backend=settings.grading_face_backend,
         insightface_pack=settings.insightface_pack,
         insightface_root=settings.insightface_root,
         backends=names,

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.preset_values import preset_overrides
 from storage.s3_location import S3Location
 
 ENV_PREFIX = "HEADSHOTS_"
@@ -84,6 +85,10 @@ class Settings(BaseSettings):
         description="The bot is used in a business: refuse models not cleared for commercial use.",
     )
     face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
+    grading_face_backend: Literal["auto", "dlib", "insightface"] = Field(
+        default="auto",
+        description="Face model that grades identity; auto: the other model when installed (dlib always is).",
+    )
     insightface_pack: str = "buffalo_l"
     insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
     base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
@@ -150,6 +155,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Who may /ban in chat, as JSON: ["telegram:12345", "discord:6789"].',
     )
+    studio_daily_quota: int = Field(
+        default=1,
+        ge=0,
+        description="Studio albums (a LoRA trained on the selfies) per user per day; 0 = unlimited.",
+    )
     job_timeout_s: int = Field(default=1800, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
 
@@ -165,6 +175,29 @@ class Settings(BaseSettings):
         default=60, ge=0, description="On SIGTERM, time the current job gets to finish before re-queueing."
     )
     outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Tries to post one album (backoff doubles from 30 s) before giving up."
+    )
+
+    # Studio mode (a per-person LoRA; defaults and their sources in engine/training/recipe.py).
+    studio_steps: int = Field(default=500, ge=1, le=10_000, description="Training steps per studio LoRA.")
+    studio_rank: int = Field(default=16, ge=1, le=256, description="LoRA rank.")
+    studio_learning_rate: float = Field(default=1e-4, gt=0, lt=1)
+    studio_resolution: int = Field(default=1024, ge=32, le=2048, multiple_of=8)
+    studio_batch_size: int = Field(default=1, ge=1, le=16)
+    studio_checkpoint_every: int = Field(
+        default=50, ge=1, description="Steps between checkpoints (a killed worker's successor resumes there)."
+    )
+    studio_class_images: int = Field(
+        default=12, ge=0, le=200, description="Prior-preservation images from the base model; 0 turns it off."
+    )
+    studio_class_steps: int = Field(default=25, ge=1, le=100)
+    studio_gradient_checkpointing: bool = True
+    studio_minutes: int = Field(
+        default=10,
+        ge=1,
+        description='What the "Studio album (about N minutes)" button says before any was timed.',
+    )
 
     # Observability.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -185,10 +218,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_from_preset(self) -> Settings:
-        from bot.model_preset import apply_preset
-
         self._explicit = frozenset(self.model_fields_set)
-        apply_preset(self, self._explicit)
+        for name, value in preset_overrides(self.model_preset, self._explicit).items():
+            object.__setattr__(self, name, value)
         return self
 
     @property

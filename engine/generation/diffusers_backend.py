@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from diffusers import StableDiffusionXLControlNetPipeline
@@ -24,9 +24,6 @@ from engine.generation.options import GenerationOptions, ModelIds
 from engine.generation.prompt_encoding import PromptEncoder
 from engine.progress import CancelToken, ProgressEvent
 from engine.types import Candidate, CandidateSpec, GenerationRequest
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +62,6 @@ class DiffusersBackend:
     @classmethod
     def load(cls, ids: ModelIds, options: GenerationOptions | None = None) -> DiffusersBackend:
         return cls(load_models(ids, options or GenerationOptions()))
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DiffusersBackend:
-        return cls.load(ModelIds.from_settings(settings), GenerationOptions.from_settings(settings))
 
     @property
     def options(self) -> GenerationOptions:

@@ -5,7 +5,7 @@ and component presses become `Command`, `PhotoReceived`/`UnsupportedInput`/`Text
 and `ButtonPressed` events for `conversations.Conversation`, whose replies
 `handlers.discord.render` draws. The dialogue runs in the member's DMs so selfies are never
 posted in a server; what a server's admins decide (channels, quota, styles, public posts)
-comes from `conversations.server_settings`.
+comes from `conversations.servers.settings`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -22,22 +23,22 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from bot.settings import Settings
-from conversations import messages as msg
-from conversations import server_messages as server_msg
-from conversations import sessions
-from conversations.callbacks import Action, CallbackError
-from conversations.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
-from conversations.replies import Keyboard, Reply, Text
-from conversations.server_keyboards import for_server
-from conversations.server_settings import link_chat, load_server_settings, quota_refusal, server_of_chat
-from conversations.server_share import shared_result
-from conversations.states import ORDER_ACTIVE
+from conversations.servers import messages as server_msg
+from conversations.servers.keyboards import for_server
+from conversations.servers.settings import link_chat, load_server_settings, quota_refusal, server_of_chat
+from conversations.servers.share import shared_result
+from conversations.shared import messages as msg
+from conversations.shared import sessions
+from conversations.shared.callbacks import Action, CallbackError
+from conversations.shared.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
+from conversations.shared.replies import Keyboard, Reply, Text
+from conversations.shared.states import ORDER_ACTIVE
 from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
-from handlers.discord.components import ConversationButton, StylePicker, action_of, session_of
+from handlers.discord.components import ConversationButton, StylePicker, TeamButton, action_of, session_of
+from handlers.discord.config import DiscordConfig
 from handlers.discord.render import Destination, render
-from handlers.discord.teams import TeamButton, team_group
+from handlers.discord.teams import TeamCommands, team_group
 from storage.database import Database
 from storage.photos import PhotoStore
 
@@ -57,14 +58,18 @@ class HeadshotBot(commands.Bot):
     def __init__(
         self,
         *,
-        settings: Settings,
+        settings: DiscordConfig,
         db: Database,
         store: PhotoStore,
         conversation: Conversation,
         delivery_interval_s: float = DELIVERY_INTERVAL_S,
     ) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            help_command=None,
+            # Names come from users (a team called "@everyone"): nothing the bot posts pings.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
         self.db = db
@@ -256,6 +261,9 @@ class HeadshotBot(commands.Bot):
         if in_server and not destination.sent_followup:
             await interaction.followup.send("✓", ephemeral=True)
 
+    async def team_button_pressed(self, interaction: discord.Interaction[Any], data: str) -> None:
+        await TeamCommands(self).pressed(interaction, data)
+
     def order_refusal(self, chat: ChatRef) -> str | None:
         """Why the member's server refuses another order today (None: go ahead)."""
         server_id = server_of_chat(self.db, PLATFORM, chat.chat_id)
@@ -271,7 +279,17 @@ class HeadshotBot(commands.Bot):
             await interaction.followup.send(server_msg.SHARE_NOT_ALLOWED, ephemeral=True)
             return
         rank = int(data.split(".")[3] or "1")
-        result = await asyncio.to_thread(shared_result, self.db, self.store, int(session_of(data)), rank)
+        result = await asyncio.to_thread(
+            partial(
+                shared_result,
+                self.db,
+                self.store,
+                platform=PLATFORM,
+                user_id=chat.user_id,
+                session_id=int(session_of(data)),
+                rank=rank,
+            )
+        )
         if result is None:
             await interaction.followup.send(server_msg.SHARE_NOTHING, ephemeral=True)
             return
@@ -306,9 +324,9 @@ class HeadshotBot(commands.Bot):
                         transform=self.keyboard_transform(),
                     )
                     await courier.reply_sent(item, count)
-            except discord.HTTPException:
-                log.exception("could not post to Discord chat %s; will retry", item.chat_id)
-                await courier.unsent(item)
+            except discord.HTTPException as error:
+                log.exception("could not post to Discord chat %s", item.chat_id)
+                await courier.unsent(item, permanent=refused_for_good(error))
             else:
                 await courier.sent(item)
 
@@ -356,8 +374,16 @@ def merge_texts(replies: list[Reply]) -> list[Reply]:
     return merged
 
 
+def refused_for_good(error: discord.HTTPException) -> str | None:
+    """Why Discord will never take this channel's messages (None: it may, later): DMs closed
+    or the bot blocked (403), the channel gone (404)."""
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return f"Discord refused ({error.status}): {error.text or error.code}"
+    return None
+
+
 def dms_closed(error: discord.HTTPException) -> bool:
     return isinstance(error, discord.Forbidden) and error.code == DMS_CLOSED_CODE
 
 
-__all__ = ["HeadshotBot", "dms_closed", "merge_texts"]
+__all__ = ["HeadshotBot", "dms_closed", "merge_texts", "refused_for_good"]

@@ -7,37 +7,20 @@ weights draw noise, not people: the ranker must drop every candidate and deliver
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any
 
 import pytest
-import torch
-from diffusers import UNet2DConditionModel
 
 from engine.generation.diffusers_backend import DiffusersBackend
-from engine.generation.options import GenerationOptions, ModelIds
 from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
 from engine.progress import ProgressEvent
-from tests.engine.tiny_sdxl import IP_ADAPTER_WEIGHT, TinyModels, faceid_state_dict
-
-DLIB_DIM = 128
+from tests.engine.tiny_sdxl import TinyModels, load_tiny_backend
 
 
 @pytest.fixture(scope="module")
 def diffusers_backend(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> DiffusersBackend:
-    unet = UNet2DConditionModel.from_pretrained(tiny_models.base, subfolder="unet")
-    adapter = tmp_path_factory.mktemp("faceid-128")
-    torch.save(faceid_state_dict(unet, embed_dim=DLIB_DIM), adapter / IP_ADAPTER_WEIGHT)
-    ids = ModelIds(
-        base=tiny_models.base,
-        ip_adapter=adapter,
-        ip_adapter_weight=IP_ADAPTER_WEIGHT,
-        controlnets=MappingProxyType({"canny": tiny_models.controlnets["canny"]}),
-    )
-    options = GenerationOptions(
-        device="cpu", dtype="float32", controlnets=("canny",), scheduler="euler", local_files_only=True
-    )
-    return DiffusersBackend.load(ids, options)
+    backend: DiffusersBackend = load_tiny_backend(tiny_models, tmp_path_factory.mktemp("faceid-128"))
+    return backend
 
 
 def test_diffusers_backend_runs_through_the_pipeline_and_noise_is_never_delivered(
@@ -71,10 +54,12 @@ def test_diffusers_backend_runs_through_the_pipeline_and_noise_is_never_delivere
     for item in album.scored:
         assert item.candidate.params["backend"] == "diffusers"
         assert item.candidate.params["identity"] == "faceid"
-        assert item.candidate.params["postprocess"][-2:] == ["upscale:lanczos", "detail"]
-        assert max(item.candidate.image.size) == 2048
+        # Ranked at generation size; nothing that is thrown away is upscaled.
+        assert "postprocess" not in item.candidate.params
+        assert max(item.candidate.image.size) == 64
         assert item.rejected in {"no_face", "blank", "multiple_faces", "identity_too_low"}
     assert len(album) == 0
     assert album.dropped == 3
     assert album.contact_sheet is None
     assert [e.step for e in events if e.stage == "generate"][-1] == 3
+    assert not [e for e in events if e.stage == "postprocess"]
