@@ -19,6 +19,7 @@ sys.path.insert(0, str(REPO))
 from engine.faces import DlibFaceAnalyzer  # noqa: E402
 from engine.occlusion import measure_parts  # noqa: E402
 from engine.quality import counted_faces  # noqa: E402
+from engine.types import Face  # noqa: E402
 from tests.engine import degrade  # noqa: E402
 
 FACES = Path(os.environ.get("HEADSHOTS_SHARED", REPO.parent / "shared")) / "faces"
@@ -38,6 +39,7 @@ FIELDS = (
 def main() -> None:
     analyzer = DlibFaceAnalyzer()
     rows: dict[str, list[tuple[str, object]]] = {name: [] for name in VARIANTS}
+    found: list[Face]
     for path in sorted(FACES.glob("*/*.jpg")):
         image = Image.open(path).convert("RGB")
         people = counted_faces(analyzer.detect(np.asarray(image)))
@@ -51,9 +53,9 @@ def main() -> None:
                 rows[name].append((path.name, "face not found"))
                 continue
             rows[name].append((path.name, measure_parts(arr, found[0])))
-    for name, found in rows.items():
-        measured = [m for _n, m in found if not isinstance(m, str) and m is not None]
-        lost = [n for n, m in found if isinstance(m, str)]
+    for name, results in rows.items():
+        measured = [m for _n, m in results if not isinstance(m, str) and m is not None]
+        lost = [n for n, m in results if isinstance(m, str)]
         parts = []
         for field in FIELDS:
             values = np.array([getattr(m, field) for m in measured], dtype=np.float64).reshape(
@@ -68,8 +70,8 @@ def main() -> None:
                 parts.append(f"{field} {values.min():.2f}-{values.max():.2f}")
         print(f"{name} | n {len(measured)} | not found: {lost} | " + " | ".join(parts))
     if "-v" in sys.argv:
-        for name, found in rows.items():
-            for photo, m in found:
+        for name, results in rows.items():
+            for photo, m in results:
                 print(name, photo, m)
 
 

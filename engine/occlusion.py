@@ -84,7 +84,8 @@ def _polygon_mask(shape: tuple[int, int], points: FloatArray) -> np.ndarray:
 
 def _grown(points: FloatArray, factor: float) -> FloatArray:
     centre = points.mean(axis=0)
-    return (centre + (points - centre) * factor).astype(np.float32)
+    grown: FloatArray = (centre + (points - centre) * factor).astype(np.float32)
+    return grown
 
 
 def _rect(gray: FloatArray, x0: float, y0: float, x1: float, y1: float) -> FloatArray:

@@ -76,7 +76,7 @@ def proposals(image: ImageArray) -> list[Box]:
         if w > hi or h > 2 * hi:
             oversize |= labels == label
         elif w >= lo and h >= 0.6 * w and area >= 0.25 * w * h:
-            blobs.append((area, (x + w / 2, y + min(h, 1.4 * w) / 2, w / 2)))
+            blobs.append((area, (x + w / 2.0, y + min(h, 1.4 * w) / 2.0, w / 2.0)))
     blobs.sort(key=lambda item: -item[0])
     centres = [c for _area, c in blobs[: MAX_PROPOSALS // 2]]
     distance = cv2.distanceTransform((mask & oversize).astype(np.uint8), cv2.DIST_L2, 3)
@@ -84,11 +84,12 @@ def proposals(image: ImageArray) -> list[Box]:
     peaks &= distance <= hi / 2
     ys, xs = np.nonzero(peaks)
     for index in np.argsort(-distance[ys, xs], kind="stable"):
-        x, y, r = float(xs[index]), float(ys[index]), 1.2 * float(distance[ys[index], xs[index]])
+        px, py = float(xs[index]), float(ys[index])
+        r = 1.2 * float(distance[ys[index], xs[index]])
         if len(centres) >= MAX_PROPOSALS:
             break
-        if not any(abs(x - cx) < 2 * max(r, cr) and abs(y - cy) < 2 * max(r, cr) for cx, cy, cr in centres):
-            centres.append((x, y, r))
+        if not any(abs(px - cx) < 2 * max(r, cr) and abs(py - cy) < 2 * max(r, cr) for cx, cy, cr in centres):
+            centres.append((px, py, r))
     return [
         Box(round((x - r) / scale), round((y - r) / scale), round((x + r) / scale), round((y + r) / scale))
         for x, y, r in centres

@@ -199,7 +199,10 @@ def mask_over_mouth(image: Image.Image, landmarks_68: np.ndarray) -> Image.Image
     """A pale blue surgical mask over nose, mouth and chin."""
     import cv2
 
-    return _draw(image, lambda arr: cv2.fillPoly(arr, [_lower_face(landmarks_68, 29)], (170, 200, 225)))
+    def paint(arr: np.ndarray) -> None:
+        cv2.fillPoly(arr, [_lower_face(landmarks_68, 29)], (170, 200, 225))
+
+    return _draw(image, paint)
 
 
 def hand_over_mouth(image: Image.Image, landmarks_68: np.ndarray) -> Image.Image:

@@ -66,6 +66,7 @@ def test_the_advice_says_what_to_move(
     assert selfie.assessed is not None
     assert selfie.assessed.face is not None
     points = selfie.assessed.face.landmarks_68
+    assert points is not None
     messages = {
         label: [
             i.message for i in assessor.assess(degrade.jpeg_bytes(draw(photo, points), 92), "p").report.issues
