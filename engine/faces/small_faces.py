@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from engine.faces.pose import head_pose
+from engine.faces.rotation import shrunk
 from engine.types import Face, FaceAnalyzer, FloatArray, ImageArray
 
 PROPOSAL_SIDE = 640
@@ -59,12 +60,7 @@ def proposals(image: ImageArray) -> list[Box]:
     a face's size (largest first), then, inside blobs too big to be one face (a face touching
     a neck, a warm wall, a wooden table), the thickest points of skin, each the centre of a
     candidate about 2.4 times as wide as its distance to the nearest non-skin pixel."""
-    height, width = image.shape[:2]
-    scale = min(1.0, PROPOSAL_SIDE / max(height, width))
-    small = image
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
+    small, scale = shrunk(image, PROPOSAL_SIDE)
     long_side = max(small.shape[:2])
     lo, hi = MIN_BLOB_FRACTION * long_side, MAX_BLOB_FRACTION * long_side
     mask = skin_mask(small)
