@@ -56,12 +56,13 @@ from engine.types import (
 from engine.variations import MAX_CANDIDATES, plan_variations
 
 if TYPE_CHECKING:
+    from engine.generation.flux2_options import Flux2Options
     from engine.generation.options import GenerationOptions, ModelIds
 
 log = logging.getLogger(__name__)
 
 STAGES = ("assess", "identity", "style", "plan", "generate", "rank", "postprocess", "album")
-BACKENDS = ("preview", "diffusers")
+BACKENDS = ("preview", "diffusers", "flux2")
 REFERENCE_SIZE = 1024
 GENERATE_CHUNK = 4
 """Candidates per backend call: progress and cancellation between chunks, memory bounded."""
@@ -107,6 +108,7 @@ def load_engine_resources(
     backends: Sequence[str] = ("preview",),
     diffusers_models: ModelIds | None = None,
     diffusers_options: GenerationOptions | None = None,
+    flux2_options: Flux2Options | None = None,
     upscaler_path: Path | None = None,
     device: str = "cpu",
     styles_dir: Path = BUILTIN_DIR,
@@ -143,6 +145,10 @@ def load_engine_resources(
         from engine.generation.diffusers_backend import DiffusersBackend
 
         loaded["diffusers"] = DiffusersBackend.load(diffusers_models, diffusers_options)
+    if "flux2" in backends:
+        from engine.generation.flux2_backend import Flux2Backend
+
+        loaded["flux2"] = Flux2Backend.load(flux2_options)
     assessor = Assessor(
         analyzer, max_bytes=max_upload_bytes, max_pixels=max_image_pixels, min_photos=min_selfies
     )
