@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.album import contact_sheet
+from engine.attributes import with_stated
 from engine.crops import crop_face
 from engine.errors import ModelUnavailableError, SetNotReadyError
 from engine.faces import load_face_analyzer
@@ -45,6 +46,7 @@ from engine.styles import BUILTIN_DIR, StyleLibrary, StyleTemplate
 from engine.types import (
     Album,
     AssessedPhoto,
+    Attribute,
     FaceAnalyzer,
     FaceCrop,
     GenerationBackend,
@@ -197,6 +199,9 @@ class PipelineRequest:
     stats: dict[str, Any] = field(default_factory=dict)
     anchor: Mapping[str, Any] | None = None
     """Params of a delivered candidate to make "more like" (see `plan_variations`)."""
+    stated: tuple[Attribute, ...] = ()
+    """What the person said about themselves ("glasses": "no"): overrides the measured
+    attributes, so someone with glasses keeps them in the prompt unless they say otherwise."""
 
 
 def check_inputs(request: PipelineRequest, resources: EngineResources) -> None:
@@ -287,7 +292,7 @@ def run_pipeline(
     # 4. Prompts and variations for the whole batch.
     specs = plan_variations(
         template,
-        profile.attributes,
+        with_stated(profile.attributes, request.stated),
         references,
         count=request.count,
         seed=request.seed,
