@@ -68,13 +68,33 @@ class Settings(BaseSettings):
         default_factory=lambda: {
             "depth": "diffusers/controlnet-depth-sdxl-1.0",
             "canny": "diffusers/controlnet-canny-sdxl-1.0",
-            "openpose": "thibaud/controlnet-openpose-sdxl-1.0",
-        }
+            "openpose": "xinsir/controlnet-openpose-sdxl-1.0",
+        },
+        description="Where each ControlNet kind comes from; only the kinds the styles use are loaded.",
     )
     instantid_controlnet_id: str = "InstantX/InstantID"
     fast_lora_id: str = "ByteDance/SDXL-Lightning"
     fast_lora_weight: str = "sdxl_lightning_8step_lora.safetensors"
     generation_identity: Literal["faceid", "instantid", "none"] = "faceid"
+    identity_face_pack: str = Field(
+        default="",
+        description="insightface pack whose embeddings condition generation; empty: the identity mode's own "
+        "(antelopev2 for instantid, buffalo_l for faceid); 'profile': the ranking backend's profile as is. "
+        "Ranking always uses face_backend / insightface_pack.",
+    )
+    ip_adapter_lora_weight: str = Field(
+        default="auto",
+        description="FaceID companion LoRA in ip_adapter_id; auto: <weight>_lora.safetensors for FaceID weights; "
+        "empty: none.",
+    )
+    image_encoder_id: str = Field(
+        default="laion/CLIP-ViT-H-14-laion2B-s32B-b79K",
+        description="CLIP image encoder for FaceID-Plus / PlusV2 weights.",
+    )
+    generation_face_detail: bool = Field(
+        default=True, description="Regenerate each candidate's face at higher resolution and blend it back."
+    )
+    generation_face_detail_strength: float = Field(default=0.4, ge=0.05, le=0.9)
     generation_scheduler: Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"] = (
         "dpmpp_2m_karras"
     )

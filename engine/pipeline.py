@@ -129,8 +129,14 @@ def load_engine_resources(
         if diffusers_models is None:
             raise ValueError("the diffusers backend needs diffusers_models (model ids or local folders)")
         from engine.generation.diffusers_backend import DiffusersBackend
+        from engine.generation.options import GenerationOptions
 
-        loaded["diffusers"] = DiffusersBackend.load(diffusers_models, diffusers_options)
+        options = diffusers_options or GenerationOptions()
+        if options.controlnets is None:  # only what the styles use (each net is ~2.5 GB)
+            options = dataclasses.replace(options, controlnets=styles.control_kinds())
+        loaded["diffusers"] = DiffusersBackend.load(
+            diffusers_models, options, profile_dim=analyzer.embedding_dim
+        )
     assessor = Assessor(
         analyzer, max_bytes=max_upload_bytes, max_pixels=max_image_pixels, min_photos=min_selfies
     )

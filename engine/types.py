@@ -277,6 +277,8 @@ class GenerationRequest:
     reference_selfies: tuple[AssessedPhoto, ...] = ()
     """The user's best selfies, full frame with their detected face, for backends that
     reframe the real photo (the preview backend); diffusion backends may ignore them."""
+    control_ends: dict[str, float] = field(default_factory=dict)
+    """ControlNet kind -> fraction of the steps it acts on (`control_guidance_end`); 1.0 if absent."""
 
 
 class GenerationBackend(Protocol):
