@@ -84,7 +84,8 @@ class Settings(BaseSettings):
     )
     ip_adapter_lora_weight: str = Field(
         default="auto",
-        description="FaceID companion LoRA in ip_adapter_id; auto: <weight>_lora.safetensors for FaceID weights; "
+        description="FaceID companion LoRA in ip_adapter_id; auto: <weight>_lora.safetensors for FaceID "
+        "weights; "
         "empty: none.",
     )
     image_encoder_id: str = Field(

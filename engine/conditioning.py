@@ -89,7 +89,9 @@ def canny_image(crop: FaceCrop, size: int | None = None) -> Image.Image:
     return Image.fromarray(np.stack([edges] * 3, axis=-1))
 
 
-def _stick(canvas: NDArray[np.uint8], start: FloatArray, end: FloatArray, width: int, colour: tuple[int, ...]) -> None:
+def _stick(
+    canvas: NDArray[np.uint8], start: FloatArray, end: FloatArray, width: int, colour: tuple[int, ...]
+) -> None:
     (x0, y0), (x1, y1) = start, end
     length = float(math.hypot(x1 - x0, y1 - y0))
     angle = math.degrees(math.atan2(y0 - y1, x0 - x1))
@@ -107,7 +109,9 @@ def keypoints_image(crop: FaceCrop, size: int | None = None) -> Image.Image:
     scale = side / KEYPOINT_CANVAS
     sticks = np.zeros((side, side, 3), dtype=np.uint8)
     for start, end in _LIMBS:
-        _stick(sticks, points[start], points[end], max(1, round(KEYPOINT_STICK * scale)), KEYPOINT_COLOURS[start])
+        _stick(
+            sticks, points[start], points[end], max(1, round(KEYPOINT_STICK * scale)), KEYPOINT_COLOURS[start]
+        )
     canvas = (sticks.astype(np.float32) * 0.6).astype(np.uint8)
     for (x, y), colour in zip(points, KEYPOINT_COLOURS, strict=True):
         cv2.circle(canvas, (int(x), int(y)), max(1, round(KEYPOINT_DOT * scale)), colour, -1)
@@ -146,7 +150,7 @@ def pose_image(crop: FaceCrop, size: int | None = None) -> Image.Image:
     for limb, a, b in _POSE_LIMBS:
         layer = canvas.copy()
         _stick(layer, joints[a], joints[b], width, OPENPOSE_COLOURS[limb])
-        canvas = cv2.addWeighted(canvas, 0.4, layer, 0.6, 0)
+        canvas = np.asarray(cv2.addWeighted(canvas, 0.4, layer, 0.6, 0), dtype=np.uint8)
     for joint, (x, y) in joints.items():
         cv2.circle(canvas, (int(x), int(y)), width, OPENPOSE_COLOURS[joint], -1)
     return Image.fromarray(canvas)

@@ -74,7 +74,10 @@ def crop_face(photo: Photo | Image.Image | ImageArray, face: Face, size: int = 1
     matrix[0, 2] += size / 2 - cx
     matrix[1, 2] += size / 2 - cy
     warped = cv2.warpAffine(
-        array, matrix, (size, size), flags=cv2.INTER_CUBIC,
+        array,
+        matrix,
+        (size, size),
+        flags=cv2.INTER_CUBIC,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=(PAD_FILL, PAD_FILL, PAD_FILL),
     )

@@ -115,7 +115,10 @@ def load_engine_resources(
     if unknown:
         raise ValueError(f"backends must be among {', '.join(BACKENDS)}, got {sorted(unknown)}")
     analyzer = load_face_analyzer(
-        face_backend, insightface_pack=insightface_pack, insightface_root=insightface_root
+        face_backend,
+        insightface_pack=insightface_pack,
+        insightface_root=insightface_root,
+        device=_torch_device(device, backends),
     )
     styles = StyleLibrary.builtin(styles_dir)
     upscale_device = "cpu" if device == "auto" else device
@@ -141,6 +144,17 @@ def load_engine_resources(
         analyzer, max_bytes=max_upload_bytes, max_pixels=max_image_pixels, min_photos=min_selfies
     )
     return EngineResources(analyzer, styles, loaded, postprocessor, assessor)
+
+
+def _torch_device(device: str, backends: Sequence[str]) -> str:
+    """The device face models run on: the worker's GPU when it generates on one."""
+    if device != "auto":
+        return device
+    if "diffusers" not in backends:
+        return "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 Selfie = tuple[str, bytes] | Photo

@@ -183,7 +183,9 @@ def _parse_controlnets(raw: Any, where: str) -> tuple[dict[str, float], dict[str
         if isinstance(value, Mapping):
             unknown = set(value) - {"weight", "end"}
             if unknown:
-                raise StyleError(f"{at}: unknown field(s) {sorted(unknown)} for '{kind}'; use weight and end.")
+                raise StyleError(
+                    f"{at}: unknown field(s) {sorted(unknown)} for '{kind}'; use weight and end."
+                )
             weights[kind] = _number(value, "weight", 0.0, 0.0, MAX_CONTROL_WEIGHT, where=f"{at} {kind}")
             ends[kind] = _number(value, "end", DEFAULT_CONTROL_END, 0.05, 1.0, where=f"{at} {kind}")
         else:
@@ -341,7 +343,9 @@ class StyleLibrary:
     def control_kinds(self) -> tuple[str, ...]:
         """The ControlNet kinds some style here uses with a weight above zero: the ones a
         worker must load (`instantid` comes with the identity mode, not from here)."""
-        used = {kind for t in self._templates.values() for kind, weight in t.controlnets.items() if weight > 0}
+        used = {
+            kind for t in self._templates.values() for kind, weight in t.controlnets.items() if weight > 0
+        }
         return tuple(kind for kind in CONTROL_KINDS if kind in used and kind != "instantid")
 
     def __contains__(self, name: object) -> bool:

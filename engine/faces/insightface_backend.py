@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.errors import ModelUnavailableError
 from engine.faces.pose import head_pose
+from engine.faces.providers import onnx_providers
 from engine.types import Attribute, Face, FloatArray, ImageArray
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ class InsightFaceAnalyzer:
     name = "insightface"
     match_threshold = ARCFACE_MATCH_THRESHOLD
 
-    def __init__(self, *, pack: str = "buffalo_l", root: Path, det_size: int = 640) -> None:
+    def __init__(
+        self, *, pack: str = "buffalo_l", root: Path, det_size: int = 640, device: str = "cpu"
+    ) -> None:
         folder = Path(root).expanduser() / "models" / pack
         if not folder.is_dir() or not any(folder.glob("*.onnx")):
             raise ModelUnavailableError(
@@ -48,15 +51,14 @@ class InsightFaceAnalyzer:
         from insightface.app import FaceAnalysis
 
         started = time.perf_counter()
-        self._app: Any = FaceAnalysis(
-            name=pack, root=str(Path(root).expanduser()), providers=["CPUExecutionProvider"]
-        )
+        providers, ctx_id = onnx_providers(device)
+        self._app: Any = FaceAnalysis(name=pack, root=str(Path(root).expanduser()), providers=providers)
         for task in ("detection", "recognition"):
             if task not in self._app.models:
                 raise ModelUnavailableError(
                     f"The insightface pack '{pack}' in {folder} has no {task} model; reinstall the pack."
                 )
-        self._app.prepare(ctx_id=-1, det_size=(det_size, det_size))
+        self._app.prepare(ctx_id=ctx_id, det_size=(det_size, det_size))
         recognition = self._app.models["recognition"]
         self.embedding_dim = int(recognition.session.get_outputs()[0].shape[1])
         log.info("insightface pack %s loaded from %s in %.2fs", pack, folder, time.perf_counter() - started)

@@ -57,9 +57,13 @@ def identity_files(ids: ModelIds, options: GenerationOptions) -> list[WeightFile
         return [WeightFile("InstantID identity adapter", ids.instantid, ids.instantid_adapter_weight, env)]
     if options.identity != "faceid":
         return []
-    files = [WeightFile("IP-Adapter-FaceID", ids.ip_adapter, ids.ip_adapter_weight, "HEADSHOTS_IP_ADAPTER_ID")]
+    files = [
+        WeightFile("IP-Adapter-FaceID", ids.ip_adapter, ids.ip_adapter_weight, "HEADSHOTS_IP_ADAPTER_ID")
+    ]
     if ids.ip_adapter_lora:
-        files.append(WeightFile("FaceID LoRA", ids.ip_adapter, ids.ip_adapter_lora, "HEADSHOTS_IP_ADAPTER_LORA_WEIGHT"))
+        files.append(
+            WeightFile("FaceID LoRA", ids.ip_adapter, ids.ip_adapter_lora, "HEADSHOTS_IP_ADAPTER_LORA_WEIGHT")
+        )
     if ids.is_faceid_plus:
         env = "HEADSHOTS_IMAGE_ENCODER_ID"
         files += [
@@ -78,7 +82,9 @@ def _input_dim(projection: Any) -> int:
     return int(first.in_features)
 
 
-def load_identity_adapter(pipe: Any, ids: ModelIds, options: GenerationOptions, dtype: torch.dtype) -> IdentityAdapter:
+def load_identity_adapter(
+    pipe: Any, ids: ModelIds, options: GenerationOptions, dtype: torch.dtype
+) -> IdentityAdapter:
     """Attach the configured adapter (and its encoder and LoRA) to `pipe`."""
     from diffusers.models.embeddings import (
         IPAdapterFaceIDImageProjection,
@@ -87,7 +93,11 @@ def load_identity_adapter(pipe: Any, ids: ModelIds, options: GenerationOptions, 
     )
 
     instantid = options.identity == "instantid"
-    source, weight = (ids.instantid, ids.instantid_adapter_weight) if instantid else (ids.ip_adapter, ids.ip_adapter_weight)
+    source, weight = (
+        (ids.instantid, ids.instantid_adapter_weight)
+        if instantid
+        else (ids.ip_adapter, ids.ip_adapter_weight)
+    )
     try:
         pipe.load_ip_adapter(
             str(source), subfolder=None, weight_name=weight, image_encoder_folder=None,
@@ -96,7 +106,8 @@ def load_identity_adapter(pipe: Any, ids: ModelIds, options: GenerationOptions, 
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelUnavailableError(
             f"The identity adapter {weight} in {source} could not be loaded ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}); check that it is the file the identity mode "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}); check that it is the file the identity "
+            "mode "
             f"'{options.identity}' expects."
         ) from exc
     projection = _projection(pipe)
@@ -104,7 +115,8 @@ def load_identity_adapter(pipe: Any, ids: ModelIds, options: GenerationOptions, 
     if instantid:
         if not isinstance(projection, IPAdapterPlusImageProjection):
             raise ModelUnavailableError(
-                f"{weight} in {source} is not InstantID's Resampler adapter (got {type(projection).__name__})."
+                f"{weight} in {source} is not InstantID's Resampler adapter "
+                f"(got {type(projection).__name__})."
             )
         return IdentityAdapter("instantid", dim, int(projection.latents.shape[1]))
     loras: tuple[str, ...] = ()
@@ -137,7 +149,8 @@ def _load_image_encoder(pipe: Any, ids: ModelIds, options: GenerationOptions, dt
     except (OSError, ValueError) as exc:
         raise ModelUnavailableError(
             f"The CLIP image encoder '{ids.image_encoder}' FaceID-Plus needs could not be loaded: fetch "
-            f"`huggingface-cli download {ids.image_encoder} config.json` and `... model.safetensors`, or point "
+            f"`huggingface-cli download {ids.image_encoder} config.json` and `... model.safetensors`, "
+            "or point "
             "HEADSHOTS_IMAGE_ENCODER_ID at a folder with them."
         ) from exc
     pipe.register_modules(image_encoder=encoder, feature_extractor=CLIPImageProcessor())
@@ -148,11 +161,15 @@ def check_embedding_size(adapter: IdentityAdapter, dim: int | None, ids: ModelId
     if dim is None or dim == adapter.embedding_dim:
         return
     pack = ids.identity_face_pack
-    source = f"the identity face pack '{pack}'" if pack else "the ranking face backend (HEADSHOTS_FACE_BACKEND)"
+    source = (
+        f"the identity face pack '{pack}'" if pack else "the ranking face backend (HEADSHOTS_FACE_BACKEND)"
+    )
     raise ModelUnavailableError(
-        f"The {adapter.kind} identity adapter reads {adapter.embedding_dim}-value face embeddings but {source} "
+        f"The {adapter.kind} identity adapter reads {adapter.embedding_dim}-value face embeddings but "
+        f"{source} "
         f"gives {dim}. Set HEADSHOTS_IDENTITY_FACE_PACK to "
-        f"{'antelopev2' if adapter.kind == 'instantid' else 'buffalo_l'} (insightface), the pack it was trained on.",
+        f"{'antelopev2' if adapter.kind == 'instantid' else 'buffalo_l'} (insightface), the pack it was "
+        "trained on.",
         code="embedding_mismatch",
     )
 
@@ -173,7 +190,9 @@ def aligned_face(selfie: AssessedPhoto) -> Image.Image:
 
     if selfie.face is None:
         raise ValueError(f"{selfie.photo.name} has no face to align")
-    image = face_align.norm_crop(as_array(selfie.photo.image), landmark=np.asarray(selfie.face.landmarks), image_size=CLIP_FACE_SIZE)
+    image = face_align.norm_crop(
+        as_array(selfie.photo.image), landmark=np.asarray(selfie.face.landmarks), image_size=CLIP_FACE_SIZE
+    )
     return Image.fromarray(image)
 
 

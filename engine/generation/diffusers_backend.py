@@ -148,7 +148,8 @@ class DiffusersBackend:
                 raise ModelUnavailableError(
                     f"The identity adapter expects {dim}-value ArcFace embeddings but this profile has "
                     f"{identity.shape[-1]} (face backend '{request.identity.backend}'). Set "
-                    "HEADSHOTS_IDENTITY_FACE_PACK (antelopev2 for InstantID, buffalo_l for FaceID) for real generation."
+                    "HEADSHOTS_IDENTITY_FACE_PACK (antelopev2 for InstantID, buffalo_l for FaceID) for real "
+                    "generation."
                 )
         controls = {}
         for kind, weight in request.control_weights.items():
@@ -325,7 +326,9 @@ class DiffusersBackend:
             crop = FaceCrop(image=patch, size=size, face=moved, source_name="")
             kwargs["control_image"] = keypoints_image(crop)
             kwargs["controlnet_conditioning_scale"] = plan.controls["instantid"]
-            detail_plan = _Plan({"instantid": plan.controls["instantid"]}, plan.steps, plan.guidance, plan.identity)
+            detail_plan = _Plan(
+                {"instantid": plan.controls["instantid"]}, plan.steps, plan.guidance, plan.identity
+            )
         pipe = self._detail_pipeline("instantid" in plan.controls)
         kwargs.update(self._identity_kwargs(request, plan, 1, pipe))
         redrawn = self._run(pipe, detail_plan, kwargs)[0]
@@ -343,7 +346,9 @@ class DiffusersBackend:
                 "image_encoder": base.image_encoder,
             }  # fmt: skip
             if identitynet:
-                pipe = _CONTROLNET_IMG2IMG_PIPELINE(controlnet=self.models.controlnets["instantid"], **modules)
+                pipe = _CONTROLNET_IMG2IMG_PIPELINE(
+                    controlnet=self.models.controlnets["instantid"], **modules
+                )
             else:
                 pipe = _IMG2IMG_PIPELINE(**modules)
             pipe.set_progress_bar_config(disable=True)

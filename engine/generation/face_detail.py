@@ -81,4 +81,3 @@ def move_face(face: Face, region: DetailRegion, size: int) -> Face:
         score=face.score,
         landmarks=points.astype(np.float32),
     )
-

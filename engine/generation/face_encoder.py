@@ -13,7 +13,6 @@ adapter wants raw vectors.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,33 +20,14 @@ from typing import Any
 import numpy as np
 
 from engine.errors import ModelUnavailableError
+from engine.faces.providers import onnx_providers
 from engine.types import AssessedPhoto, Face, FloatArray, IdentityProfile, ImageArray, as_array
-
-log = logging.getLogger(__name__)
 
 PACK_FILES = {
     "antelopev2": ("scrfd_10g_bnkps.onnx", "glintr100.onnx"),
     "buffalo_l": ("det_10g.onnx", "w600k_r50.onnx"),
 }
 """Detection and recognition files of the packs the adapters were trained with."""
-
-
-def onnx_providers(device: str) -> tuple[list[str], int]:
-    """(execution providers, insightface ctx_id) for a torch device name: the GPU provider
-    when the worker runs on CUDA and onnxruntime has it, else the CPU (with a warning)."""
-    if not device.startswith("cuda"):
-        return ["CPUExecutionProvider"], -1
-    import onnxruntime
-
-    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
-        log.warning(
-            "the worker runs on %s but onnxruntime has no CUDA provider; face models run on the CPU "
-            "(install onnxruntime-gpu to move them to the GPU)",
-            device,
-        )
-        return ["CPUExecutionProvider"], -1
-    index = int(device.split(":", 1)[1]) if ":" in device else 0
-    return ["CUDAExecutionProvider", "CPUExecutionProvider"], index
 
 
 def _unit(vector: FloatArray) -> FloatArray:
@@ -65,10 +45,10 @@ class FaceEncoder:
         if missing or not folder.is_dir() or not any(folder.glob("*.onnx")):
             names = ", ".join(missing or wanted or ("*.onnx",))
             raise ModelUnavailableError(
-                f"The identity face pack '{pack}' is missing {names} in {folder}: unzip {pack}.zip (insightface "
-                f"model packs, https://github.com/deepinsight/insightface/tree/master/python-package) so that "
-                f"those files sit directly in {folder} (the antelopev2 zip nests a second '{pack}' folder: "
-                "move its files up), or set HEADSHOTS_IDENTITY_FACE_PACK."
+                f"The identity face pack '{pack}' is missing {names} in {folder}: unzip {pack}.zip "
+                "(insightface's model packs, see github.com/deepinsight/insightface, python-package) "
+                f"so that those files sit directly in {folder} (the antelopev2 zip nests a second "
+                f"'{pack}' folder: move its files up), or set HEADSHOTS_IDENTITY_FACE_PACK."
             )
         from insightface.app import FaceAnalysis
 
@@ -78,7 +58,9 @@ class FaceEncoder:
             allowed_modules=["detection", "recognition"],
         )  # fmt: skip
         if "recognition" not in self._app.models or "detection" not in self._app.models:
-            raise ModelUnavailableError(f"The insightface pack '{pack}' in {folder} lacks detection or recognition.")
+            raise ModelUnavailableError(
+                f"The insightface pack '{pack}' in {folder} lacks detection or recognition."
+            )
         self._app.prepare(ctx_id=ctx_id, det_size=(640, 640))
         self.pack = pack
         self.normalise = normalise
@@ -109,14 +91,19 @@ class FaceEncoder:
         x0, y0, x1, y1 = selfie.face.bbox
         centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
         return min(
-            faces, key=lambda f: float(np.linalg.norm(np.array([(f.bbox[0] + f.bbox[2]) / 2, (f.bbox[1] + f.bbox[3]) / 2]) - centre))
+            faces,
+            key=lambda f: float(
+                np.linalg.norm(np.array([(f.bbox[0] + f.bbox[2]) / 2, (f.bbox[1] + f.bbox[3]) / 2]) - centre)
+            ),
         )
 
     def identity(self, profile: IdentityProfile, selfies: Sequence[AssessedPhoto]) -> FloatArray:
         """The person's embedding for the adapter, from the selfies the profile kept."""
         members = set(profile.member_names)
         chosen = [s for s in selfies if s.photo.name in members] or list(selfies)
-        vectors = [f.embedding for s in chosen if (f := self.selfie_face(s)) is not None and f.embedding is not None]
+        vectors = [
+            f.embedding for s in chosen if (f := self.selfie_face(s)) is not None and f.embedding is not None
+        ]
         if not vectors:
             raise ModelUnavailableError(
                 f"The identity face model ({self.pack}) found no face in the selfies the intake accepted.",

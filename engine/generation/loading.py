@@ -105,7 +105,8 @@ def fetch(what: str, model_id: str | Path, env: str, load: Callable[[], T]) -> T
         how = (
             f"check that the folder {model_id} exists and holds a diffusers save"
             if is_folder(model_id)
-            else f"fetch its files one by one with `huggingface-cli download {model_id} <file>`, or point {env} "
+            else f"fetch its files one by one with `huggingface-cli download {model_id} <file>`, or point "
+            f"{env} "
             "at a local folder"
         )
         raise ModelUnavailableError(
@@ -153,7 +154,9 @@ def required_files(ids: ModelIds, options: GenerationOptions, half: bool) -> lis
         )
     files += identity_files(ids, options)
     if options.fast:
-        files.append(WeightFile("few-step LoRA", ids.fast_lora, ids.fast_lora_weight, "HEADSHOTS_FAST_LORA_ID"))
+        files.append(
+            WeightFile("few-step LoRA", ids.fast_lora, ids.fast_lora_weight, "HEADSHOTS_FAST_LORA_ID")
+        )
     return files
 
 

@@ -123,7 +123,9 @@ class GenerationOptions:
         if not 0.05 <= self.face_detail_strength <= 0.9:
             raise ValueError(f"face_detail_strength must be 0.05-0.9, got {self.face_detail_strength}")
         if self.face_detail_size % 64 or not 256 <= self.face_detail_size <= 2048:
-            raise ValueError(f"face_detail_size must be a multiple of 64 from 256 to 2048, got {self.face_detail_size}")
+            raise ValueError(
+                f"face_detail_size must be a multiple of 64 from 256 to 2048, got {self.face_detail_size}"
+            )
         if not 1 <= self.fast_steps <= 12:
             raise ValueError(f"fast_steps must be 1-12, got {self.fast_steps}")
 

@@ -74,7 +74,7 @@ def is_folder(source: str | Path) -> bool:
 
 
 def variant_for(source: str | Path, half: bool, probe: str) -> str | None:
-    """"fp16" when running in half precision and `source` has fp16 files (`probe` is one of
+    """ "fp16" when running in half precision and `source` has fp16 files (`probe` is one of
     them, relative to a local folder), else None (the full-precision files)."""
     if not half:
         return None
@@ -95,8 +95,13 @@ def sdxl_files(source: str | Path, env: str, variant: str | None) -> list[Weight
     return files
 
 
-def controlnet_files(
-    what: str, source: str | Path, env: str, variant: str | None, subfolder: str = "", weights: str | None = None
+def controlnet_files(  # noqa: PLR0917
+    what: str,
+    source: str | Path,
+    env: str,
+    variant: str | None,
+    subfolder: str = "",
+    weights: str | None = None,
 ) -> list[WeightFile]:
     prefix = f"{subfolder}/" if subfolder else ""
     name = weights or _weights("diffusion_pytorch_model", variant)

@@ -200,11 +200,13 @@ def _perceiver(
     return state
 
 
-def instantid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dict[str, torch.Tensor]]:
+def instantid_state_dict(
+    unet: Any, embed_dim: int = ID_EMBED_DIM, width: int = 64
+) -> dict[str, dict[str, torch.Tensor]]:
     """InstantID's ip-adapter.bin layout: a Resampler (16 learned queries attending to the
-    projected face embedding) and the to_k_ip/to_v_ip layers; one 64-wide head here."""
+    projected face embedding) and the to_k_ip/to_v_ip layers; `width` 64 is one head
+    (InstantID's own: 1280, 20 heads)."""
     cross_dim = unet.config.cross_attention_dim
-    width = 64
     generator = torch.Generator().manual_seed(3)
     image_proj = {
         "latents": torch.randn(1, INSTANTID_TOKENS, width, generator=generator) / width**0.5,
@@ -214,14 +216,16 @@ def instantid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, 
         "proj_out.bias": torch.zeros(cross_dim),
         "norm_out.weight": torch.ones(cross_dim),
         "norm_out.bias": torch.zeros(cross_dim),
-        **_perceiver("", width, generator),
+        **_perceiver("", width, generator, heads=width // 64),
     }
     return {"image_proj": image_proj, "ip_adapter": _kv_layers(unet, generator)}
 
 
-def faceid_plus_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dict[str, torch.Tensor]]:
+def faceid_plus_state_dict(
+    unet: Any, embed_dim: int = ID_EMBED_DIM, clip_hidden: int = CLIP_HIDDEN
+) -> dict[str, dict[str, torch.Tensor]]:
     """IP-Adapter-FaceID-Plus(V2)'s layout: the id MLP to 4 tokens, then a perceiver over the
-    CLIP image encoder's patch features (`perceiver_resampler.*`)."""
+    CLIP image encoder's patch features (`perceiver_resampler.*`), cross_dim / 64 heads."""
     cross_dim = unet.config.cross_attention_dim
     tokens = 4
     generator = torch.Generator().manual_seed(4)
@@ -232,13 +236,13 @@ def faceid_plus_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str
         "proj.2.bias": torch.zeros(cross_dim * tokens),
         "norm.weight": torch.ones(cross_dim),
         "norm.bias": torch.zeros(cross_dim),
-        "perceiver_resampler.proj_in.weight": torch.randn(cross_dim, CLIP_HIDDEN, generator=generator) * 0.2,
+        "perceiver_resampler.proj_in.weight": torch.randn(cross_dim, clip_hidden, generator=generator) * 0.2,
         "perceiver_resampler.proj_in.bias": torch.zeros(cross_dim),
         "perceiver_resampler.proj_out.weight": torch.randn(cross_dim, cross_dim, generator=generator) * 0.2,
         "perceiver_resampler.proj_out.bias": torch.zeros(cross_dim),
         "perceiver_resampler.norm_out.weight": torch.ones(cross_dim),
         "perceiver_resampler.norm_out.bias": torch.zeros(cross_dim),
-        **_perceiver("perceiver_resampler.", cross_dim, generator),
+        **_perceiver("perceiver_resampler.", cross_dim, generator, heads=cross_dim // 64),
     }
     return {"image_proj": image_proj, "ip_adapter": _kv_layers(unet, generator)}
 

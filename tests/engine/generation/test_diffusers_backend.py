@@ -7,6 +7,7 @@ progress and cancellation exactly as production runs them, minus the size.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -186,13 +187,13 @@ def test_bad_size_is_refused(backend: DiffusersBackend, crops: list[FaceCrop]) -
 def test_missing_models_name_each_file_and_its_own_download(tiny_models: TinyModels, tmp_path: Path) -> None:
     ids = tiny_models.model_ids()
     with pytest.raises(ModelUnavailableError) as info:
-        DiffusersBackend.load(replace(ids, base="stabilityai/stable-diffusion-xl-base-1.0"), replace(CPU, dtype="bfloat16"))
+        DiffusersBackend.load(
+            replace(ids, base="stabilityai/stable-diffusion-xl-base-1.0"), replace(CPU, dtype="bfloat16")
+        )
     message = info.value.user_message
     # One command per file, the fp16 variant (never `huggingface-cli download <repo>` alone).
-    assert (
-        "`huggingface-cli download stabilityai/stable-diffusion-xl-base-1.0 unet/diffusion_pytorch_model.fp16.safetensors`"
-        in message
-    )
+    sdxl = "stabilityai/stable-diffusion-xl-base-1.0"
+    assert f"`huggingface-cli download {sdxl} unet/diffusion_pytorch_model.fp16.safetensors`" in message
     assert "text_encoder_2/model.fp16.safetensors" in message
     assert "HEADSHOTS_BASE_MODEL_ID" in message
     assert info.value.code == "weights_missing"
@@ -200,15 +201,20 @@ def test_missing_models_name_each_file_and_its_own_download(tiny_models: TinyMod
         DiffusersBackend.load(replace(ids, base=tmp_path / "nothing"), CPU)
     missing_canny = replace(ids, controlnets=MappingProxyType({"canny": "headshots-test/no-such-canny"}))
     with pytest.raises(
-        ModelUnavailableError, match="`huggingface-cli download headshots-test/no-such-canny config.json`"
+        ModelUnavailableError,
+        match=re.escape("`huggingface-cli download headshots-test/no-such-canny config.json`"),
     ):
         DiffusersBackend.load(missing_canny, replace(CPU, controlnets=("canny",)))
     with pytest.raises(ModelUnavailableError, match="'depth' ControlNet"):
         DiffusersBackend.load(ids, replace(CPU, controlnets=("depth",)))
-    with pytest.raises(ModelUnavailableError, match=f"{IP_ADAPTER_WEIGHT} is missing from the folder {tmp_path}"):
+    with pytest.raises(
+        ModelUnavailableError, match=f"{IP_ADAPTER_WEIGHT} is missing from the folder {tmp_path}"
+    ):
         DiffusersBackend.load(replace(ids, ip_adapter=tmp_path), replace(CPU, controlnets=()))
     no_lora = replace(ids, ip_adapter_lora="ip-adapter-faceid_sdxl_lora.safetensors")
-    with pytest.raises(ModelUnavailableError, match="FaceID LoRA: ip-adapter-faceid_sdxl_lora.safetensors"):
+    with pytest.raises(
+        ModelUnavailableError, match=re.escape("FaceID LoRA: ip-adapter-faceid_sdxl_lora.safetensors")
+    ):
         DiffusersBackend.load(no_lora, replace(CPU, controlnets=()))
 
 

@@ -22,10 +22,17 @@ def test_from_settings(settings: Settings) -> None:
     ids = ModelIds.from_settings(tuned)
     assert ids.identity_face_pack == "antelopev2"
     assert ids.ip_adapter_lora == "ip-adapter-faceid_sdxl_lora.safetensors"
-    faceid = ModelIds.from_settings(settings.model_copy(update={"ip_adapter_weight": "ip-adapter-faceid-plusv2_sdxl.bin"}))
+    faceid = ModelIds.from_settings(
+        settings.model_copy(update={"ip_adapter_weight": "ip-adapter-faceid-plusv2_sdxl.bin"})
+    )
     assert (faceid.identity_face_pack, faceid.is_faceid_plus) == ("buffalo_l", True)
     assert faceid.ip_adapter_lora == "ip-adapter-faceid-plusv2_sdxl_lora.safetensors"
-    assert ModelIds.from_settings(settings.model_copy(update={"identity_face_pack": "profile"})).identity_face_pack is None
+    assert (
+        ModelIds.from_settings(
+            settings.model_copy(update={"identity_face_pack": "profile"})
+        ).identity_face_pack
+        is None
+    )
     assert ids.base == "stabilityai/stable-diffusion-xl-base-1.0"
     assert ids.controlnets["canny"] == "diffusers/controlnet-canny-sdxl-1.0"
     assert ids.fast_lora_weight == "sdxl_lightning_8step_lora.safetensors"
