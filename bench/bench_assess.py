@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 from engine.faces import DlibFaceAnalyzer  # noqa: E402
 from engine.intake import Assessor  # noqa: E402
 
-FACES = REPO.parent / "shared" / "faces"
+FACES = Path(os.environ.get("HEADSHOTS_SHARED", REPO.parent / "shared")) / "faces"
 ROUNDS = 15
 
 

@@ -22,6 +22,7 @@ import asyncio
 import io
 import os
 import platform
+import secrets
 import statistics
 import tempfile
 import threading
@@ -121,6 +122,7 @@ async def run(args: argparse.Namespace) -> None:
             telegram_base_url=emulator.base_url,
             telegram_base_file_url=emulator.base_file_url,
             telegram_concurrent_updates=args.concurrency,
+            callback_secret=secrets.token_urlsafe(48),
             min_selfies=6,
         )
         ready, stop = threading.Event(), threading.Event()

@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import time
@@ -75,7 +76,7 @@ def environment(data: Path, database_url: str, queue: str, emulator: TelegramEmu
         "HEADSHOTS_TELEGRAM_TOKEN": TOKEN,
         "HEADSHOTS_TELEGRAM_BASE_URL": emulator.base_url,
         "HEADSHOTS_TELEGRAM_BASE_FILE_URL": emulator.base_file_url,
-        "HEADSHOTS_CALLBACK_SECRET": "load-test",
+        "HEADSHOTS_CALLBACK_SECRET": secrets.token_urlsafe(48),
         "HEADSHOTS_MIN_SELFIES": "4",
         "HEADSHOTS_CANDIDATES_PER_ORDER": "3",
         "HEADSHOTS_ALBUM_SIZE": "3",

@@ -17,9 +17,17 @@ from storage.photos import PhotoStore
 logger = logging.getLogger(__name__)
 
 
+# An upload still unfinished after this long belongs to a writer that died.
+UNFINISHED_AFTER = timedelta(hours=6)
+
+
 def purge_once(db: Database, store: PhotoStore, retention_days: int) -> int:
-    cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(days=retention_days)
     removed = delete_expired_photos(db, store, cutoff)
+    leftovers = store.sweep_unfinished(now - UNFINISHED_AFTER)
+    if leftovers:
+        logger.info("retention removed %d unfinished uploads", leftovers)
     if removed:
         logger.info("retention removed %d files older than %s", removed, cutoff.isoformat())
     return removed

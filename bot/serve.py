@@ -15,23 +15,22 @@ import contextlib
 import logging
 import signal
 
+from bot.callback_key import with_callback_key
 from bot.engine_config import load_engine_from_settings
 from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import job_queue
 from bot.jobs.worker import build_context, default_worker_name
 from bot.observability import observed
+from bot.photo_store import open_photo_store
 from bot.retention import run_retention
 from bot.settings import Settings
 from conversations.dialogue import Conversation, Services
 from handlers.discord import run_discord
 from handlers.telegram import TelegramBot
 from storage.database import Database
-from storage.photos import LocalPhotoStore
 
 log = logging.getLogger(__name__)
-
-DEFAULT_SECRET = Settings.model_fields["callback_secret"].default
 
 HOW_TO_CONFIGURE = """No chat platform is configured: HEADSHOTS_TELEGRAM_TOKEN and
 HEADSHOTS_DISCORD_TOKEN are both empty.
@@ -52,14 +51,11 @@ Bot, copy its token into HEADSHOTS_DISCORD_TOKEN=..., and invite it with the "bo
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT / SIGTERM when no event is given)."""
+    settings = with_callback_key(settings)
     stop = stop if stop is not None else _stop_on_signals()
-    if settings.callback_secret == DEFAULT_SECRET:
-        log.warning(
-            "HEADSHOTS_CALLBACK_SECRET is the default; set a long random one so buttons can't be forged"
-        )
     db = Database(settings.effective_database_url)
     await asyncio.to_thread(db.upgrade)
-    store = LocalPhotoStore(settings.effective_photo_dir)
+    store = await asyncio.to_thread(open_photo_store, settings)
     # /metrics + /healthz when HEADSHOTS_METRICS_PORT is set; retention runs on its own clock.
     observing = contextlib.AsyncExitStack()
     metrics = await observing.enter_async_context(observed(settings, db))

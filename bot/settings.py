@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.s3_location import S3Location
 
 ENV_PREFIX = "HEADSHOTS_"
 
@@ -30,6 +32,19 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
     redis_url: str = Field(default="", description="Redis URL; empty means embedded mode (in-process queue).")
     photo_dir: Path | None = Field(default=None, description="Photo store folder; default data_dir/photos.")
+    photo_store: str = Field(
+        default="",
+        description="Empty: the folder photo_dir. s3://bucket/prefix: an S3-compatible bucket.",
+    )
+    s3_endpoint_url: str = Field(
+        default="", description="S3 server URL (SeaweedFS, MinIO ...); empty is AWS."
+    )
+    s3_region: str = Field(default="us-east-1")
+    s3_access_key_id: str = Field(default="", description="Empty: boto3's chain (AWS_* env, instance role).")
+    s3_secret_access_key: str = Field(default="")
+    s3_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Tries per S3 request, the first included."
+    )
 
     # Chat platforms.
     telegram_token: str = Field(default="", description="Bot token from @BotFather.")
@@ -45,7 +60,10 @@ class Settings(BaseSettings):
     )
     discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
     discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
-    callback_secret: str = Field(default="change-me", description="Key that signs button callback data.")
+    callback_secret: str = Field(
+        default="",
+        description="Key that signs button data (32+ bytes); empty in embedded mode: kept in data_dir.",
+    )
     telegram_max_rate: float = Field(
         default=30.0, gt=0, description="Messages per second to the Bot API overall (Telegram's limit is 30)."
     )
@@ -57,8 +75,15 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="How often progress edits and finished albums are posted."
     )
 
-    # Models.
-    face_backend: Literal["dlib", "insightface"] = "dlib"
+    # Models (issue 18: a named preset fills these in; any one set explicitly wins).
+    model_preset: str = Field(
+        default="", description="Named model set (`headshots models` lists them); empty = the settings below."
+    )
+    commercial: bool = Field(
+        default=False,
+        description="The bot is used in a business: refuse models not cleared for commercial use.",
+    )
+    face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
     insightface_pack: str = "buffalo_l"
     insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
     base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
@@ -107,7 +132,19 @@ class Settings(BaseSettings):
     generation_cpu_offload: bool = Field(default=False, description="Model CPU offload for small GPUs.")
     generation_vae_tiling: bool = Field(default=False, description="Decode in tiles to save VRAM.")
     upscaler_path: Path | None = Field(default=None, description="Real-ESRGAN .pth for spandrel, if present.")
-    generation_backend: Literal["diffusers", "preview"] = "preview"
+    generation_backend: Literal["diffusers", "flux2", "preview"] = "preview"
+    flux2_model_id: str = Field(
+        default="black-forest-labs/FLUX.2-klein-4B", description="FLUX.2 [klein] repo or folder."
+    )
+    flux2_steps: int = Field(
+        default=4, ge=1, le=50, description="Denoising steps (klein 4B is step-distilled)."
+    )
+    flux2_references: int = Field(
+        default=3, ge=1, le=4, description="Selfies passed to FLUX.2 as references."
+    )
+    flux2_reference_size: int = Field(
+        default=1024, ge=256, le=1024, description="Side of each aligned reference crop (multiple of 16)."
+    )
     device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")
     dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
 
@@ -155,6 +192,31 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=True, description="One JSON object per log line.")
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables /metrics and /healthz.")
 
+    _explicit: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @field_validator("model_preset")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        from engine.catalogue.presets import PRESETS
+
+        value = value.strip()
+        if value and value not in PRESETS:
+            raise ValueError(f"unknown preset {value!r}; choose one of: {', '.join(PRESETS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_from_preset(self) -> Settings:
+        from bot.model_preset import apply_preset
+
+        self._explicit = frozenset(self.model_fields_set)
+        apply_preset(self, self._explicit)
+        return self
+
+    @property
+    def explicit_fields(self) -> frozenset[str]:
+        """The settings given explicitly (environment, `.env`, arguments): they beat the preset."""
+        return self._explicit
+
     @field_validator("database_url", "redis_url")
     @classmethod
     def _strip(cls, value: str) -> str:
@@ -166,6 +228,14 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             msg = "must start with redis://, rediss:// or unix:// (or be empty for embedded mode)"
             raise ValueError(msg)
+        return value
+
+    @field_validator("photo_store")
+    @classmethod
+    def _photo_store_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            S3Location.parse(value)
         return value
 
     @field_validator("database_url")

@@ -55,7 +55,7 @@ from engine.pipeline import EngineResources
 from storage.bans import set_banned
 from storage.database import Database
 from storage.models import SelfieSession, User
-from storage.photos import PhotoStore, StoreFullError
+from storage.photos import PhotoStore, PhotoStoreError, StoreFullError
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +177,11 @@ class Conversation:
                     engine_gate=self.services.engine_gate,
                     max_photos=self.settings.max_selfies,
                 )
-            except StoreFullError:
-                log.error("photo store full: refused %d uploads of user %s", len(uploads), user.id)
-                yield Text(msg.STORE_FULL)
+            except PhotoStoreError as exc:
+                log.error(
+                    "photo store failed (%s): refused %d uploads of user %s", exc, len(uploads), user.id
+                )
+                yield Text(msg.STORE_FULL if isinstance(exc, StoreFullError) else msg.STORE_DOWN)
                 return
             self._count_verdicts(result.codes)
             verdict = result.verdict.verdict

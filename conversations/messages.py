@@ -117,6 +117,10 @@ UNBAN_DONE: Final = "User {user_id} is no longer banned."
 STORE_FULL: Final = (
     "I couldn't save your photo: our storage is full right now. Nothing was kept; please send it again later."
 )
+STORE_DOWN: Final = (
+    "I couldn't save your photo: our storage isn't answering right now. Nothing was kept; "
+    "please send it again in a few minutes."
+)
 UNKNOWN_COMMAND: Final = "I don't know that command. /help lists what I can do."
 UNSUPPORTED: Final = {
     "video": "Videos can't be used. Please send photos.",

@@ -142,8 +142,8 @@ async def take_photos(
 async def _store_all(
     store: PhotoStore, prefix: str, names: Sequence[str], assessments: Sequence[Assessment]
 ) -> list[str]:
-    """Store a batch all or nothing: on a full disk the photos already written are removed
-    again before `StoreFullError` reaches the conversation (no file without its row)."""
+    """Store a batch all or nothing: on a full or failing store the photos already written are
+    removed again before the `PhotoStoreError` reaches the conversation (no file without its row)."""
     outcomes = await asyncio.gather(
         *(asyncio.to_thread(_store, store, prefix, n, a) for n, a in zip(names, assessments, strict=True)),
         return_exceptions=True,

@@ -1,6 +1,6 @@
 """Stage 2: who is in this selfie set, is it one person, and is the set good enough?
 
-Works from `PhotoSignature`s only (embedding, pose, brightness, a perceptual hash), so the
+Works from `PhotoSignature`s only (embedding, pose, brightness, perceptual hashes), so the
 chat layer can re-judge a stored set when a photo arrives, or after a restart, in a few
 milliseconds and without the face models.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.attributes import summarise
+from engine.duplicates import Fingerprint, duplicate_of, hash_distance
 from engine.types import (
     FloatArray,
     IdentityProfile,
@@ -20,9 +21,6 @@ from engine.types import (
     SetVerdict,
 )
 
-DUPLICATE_DHASH_BITS = 6
-"""Photos whose 64-bit dHash differs in at most this many bits are one photo (re-sends,
-resized or recompressed copies, burst shots); different selfies differ in 20+ bits."""
 POSE_SPREAD_MIN = 8.0
 """Degrees of yaw or pitch spread a set needs so generation sees more than one angle."""
 LIGHT_SPREAD_MIN = 0.06
@@ -84,7 +82,18 @@ def build_profile(
 
 
 def dhash_distance(first: str, second: str) -> int:
-    return (int(first, 16) ^ int(second, 16)).bit_count()
+    """Differing bits of two hex hashes (kept for callers of the old name)."""
+    return hash_distance(first, second)
+
+
+def fingerprint_of(signature: PhotoSignature) -> Fingerprint:
+    """The duplicate detector's view of a stored photo."""
+    return Fingerprint(
+        image_hash=signature.dhash,
+        face_hash=signature.face_hash,
+        geometry=signature.geometry,
+        embedding=signature.embedding,
+    )
 
 
 def _plural(count: int, word: str) -> str:
@@ -118,19 +127,14 @@ def assess_set(
     for s in signatures:
         if not s.ok or s.name in outliers:
             continue
-        twin = next(
-            (
-                k
-                for k in kept
-                if s.dhash and k.dhash and dhash_distance(s.dhash, k.dhash) <= DUPLICATE_DHASH_BITS
-            ),
-            None,
-        )
+        twin = duplicate_of(fingerprint_of(s), [(k.name, fingerprint_of(k)) for k in kept])
         if twin is not None:
             duplicates.append(s.name)
             issues.setdefault(s.name, []).append(
                 QualityIssue(
-                    IssueCode.DUPLICATE, f"{s.name} is nearly the same as {twin.name}, so it counts once."
+                    IssueCode.DUPLICATE,
+                    f"{s.name} is the same picture as {twin}, so it counts once; "
+                    "send a different photo instead.",
                 )
             )
             continue

@@ -13,11 +13,9 @@ import logging
 import threading
 import time
 
-import cv2
-import numpy as np
-
 from engine.attributes import describe_face
 from engine.decode import decode_photo
+from engine.duplicates import Fingerprint, dhash, fingerprint
 from engine.errors import ImageRejectedError
 from engine.faces.rotation import detect_upright
 from engine.identity import assess_set
@@ -26,7 +24,6 @@ from engine.types import (
     AssessedPhoto,
     Attribute,
     FaceAnalyzer,
-    ImageArray,
     IssueCode,
     Photo,
     PhotoSignature,
@@ -36,6 +33,8 @@ from engine.types import (
     as_array,
 )
 
+__all__ = ["Assessment", "Assessor", "dhash", "signature_of"]
+
 log = logging.getLogger(__name__)
 
 WORKING_SIDE = 2048
@@ -43,23 +42,15 @@ WORKING_SIDE = 2048
 enough for 1024 px headshot crops, and it makes a 12 MP verdict several times faster."""
 
 
-def dhash(image: ImageArray) -> str:
-    """64-bit difference hash of the whole photo, as 16 hex digits."""
-    thumb = cv2.resize(image, (64, 64), interpolation=cv2.INTER_LINEAR)
-    gray = cv2.cvtColor(thumb, cv2.COLOR_RGB2GRAY)
-    small = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA).astype(np.int16)
-    bits = (small[:, 1:] > small[:, :-1]).flatten()
-    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
-
-
 def signature_of(
-    assessed: AssessedPhoto, image_hash: str | None = None, attributes: tuple[Attribute, ...] = ()
+    assessed: AssessedPhoto, fingerprint: Fingerprint | None = None, attributes: tuple[Attribute, ...] = ()
 ) -> PhotoSignature:
     """The small, storable summary of an assessed photo that `assess_set` works from."""
     report, face = assessed.report, assessed.face
     embedding = None
     if face is not None and face.embedding is not None:
         embedding = tuple(float(v) for v in face.embedding)
+    found = fingerprint if fingerprint is not None else Fingerprint()
     return PhotoSignature(
         name=report.name,
         ok=report.ok,
@@ -69,8 +60,10 @@ def signature_of(
         pitch=report.pitch,
         roll=report.roll,
         brightness=report.brightness,
-        dhash=image_hash,
+        dhash=found.image_hash,
         attributes=attributes,
+        face_hash=found.face_hash,
+        geometry=found.geometry,
     )
 
 
@@ -121,16 +114,22 @@ class Assessor:
             report = QualityReport(name=name, issues=(QualityIssue(code, exc.user_message),), faces=0)
             signature = PhotoSignature(name=name, ok=False, codes=(code.value,), embedding=None)
             return Assessment(report, None, signature, time.perf_counter() - started)
-        assessed, image_hash, attributes = self._assess_photo(photo)
-        seconds = time.perf_counter() - started
-        log.debug("assessed %s in %.0f ms: %s", name, seconds * 1000, assessed.report.codes or "ok")
-        return Assessment(assessed.report, assessed, signature_of(assessed, image_hash, attributes), seconds)
+        result = self.assess_decoded(photo, started)
+        log.debug("assessed %s in %.0f ms: %s", name, result.seconds * 1000, result.report.codes or "ok")
+        return result
 
     def assess_photo(self, photo: Photo) -> AssessedPhoto:
         """Judge an already decoded photo."""
         return self._assess_photo(photo)[0]
 
-    def _assess_photo(self, photo: Photo) -> tuple[AssessedPhoto, str, tuple[Attribute, ...]]:
+    def assess_decoded(self, photo: Photo, started: float | None = None) -> Assessment:
+        """`assess` for a photo already decoded (the chat layer and the pipeline keep them)."""
+        began = time.perf_counter() if started is None else started
+        assessed, found, attributes = self._assess_photo(photo)
+        signature = signature_of(assessed, found, attributes)
+        return Assessment(assessed.report, assessed, signature, time.perf_counter() - began)
+
+    def _assess_photo(self, photo: Photo) -> tuple[AssessedPhoto, Fingerprint, tuple[Attribute, ...]]:
         image = as_array(photo.image)
         with self._models:
             faces = self.analyzer.detect(image)
@@ -145,7 +144,7 @@ class Assessor:
             with self._models:
                 face = dataclasses.replace(people[0], embedding=self.analyzer.embed(image, people[0]))
                 attributes = describe_face(self.analyzer, image, face)
-        return AssessedPhoto(photo=photo, report=report, face=face), dhash(image), attributes
+        return AssessedPhoto(photo=photo, report=report, face=face), fingerprint(image, face), attributes
 
     def assess_set(self, signatures: list[PhotoSignature]) -> SetAssessment:
         """The set verdict from stored signatures, in upload order (no model calls)."""

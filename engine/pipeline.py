@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.album import contact_sheet
-from engine.attributes import describe_face
 from engine.crops import crop_face
 from engine.errors import SetNotReadyError
 from engine.faces import load_face_analyzer
-from engine.intake import Assessment, Assessor, dhash, signature_of
+from engine.intake import Assessment, Assessor
 from engine.postprocess import PostProcessor, load_upscaler
 from engine.preview import PreviewBackend
 from engine.progress import CancelToken, ProgressCallback, ProgressEvent, ignore_progress
@@ -46,7 +45,6 @@ from engine.types import (
     GenerationBackend,
     Photo,
     SetAssessment,
-    as_array,
 )
 from engine.variations import MAX_CANDIDATES, plan_variations
 
@@ -197,11 +195,8 @@ def check_inputs(request: PipelineRequest, resources: EngineResources) -> None:
 
 def _assess(selfie: Selfie, assessor: Assessor) -> Assessment:
     if isinstance(selfie, Photo):
-        # Already decoded (the chat layer keeps them): the same verdict, hash and attributes.
-        assessed = assessor.assess_photo(selfie)
-        image = as_array(selfie.image)
-        attributes = () if assessed.face is None else describe_face(assessor.analyzer, image, assessed.face)
-        return Assessment(assessed.report, assessed, signature_of(assessed, dhash(image), attributes), 0.0)
+        # Already decoded (the chat layer keeps them): the same verdict, hashes and attributes.
+        return assessor.assess_decoded(selfie)
     name, data = selfie
     return assessor.assess(data, name)
 

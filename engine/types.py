@@ -316,6 +316,8 @@ class PhotoSignature:
     brightness: float | None = None
     dhash: str | None = None
     attributes: tuple[Attribute, ...] = ()
+    face_hash: str | None = None
+    geometry: tuple[float, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -329,11 +331,15 @@ class PhotoSignature:
             "brightness": self.brightness,
             "dhash": self.dhash,
             "attributes": [[a.name, a.value, a.confidence] for a in self.attributes],
+            "face_hash": self.face_hash,
+            "geometry": None if self.geometry is None else list(self.geometry),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PhotoSignature:
+        """Also reads rows stored before a field existed (missing fields are None)."""
         embedding = data.get("embedding")
+        geometry = data.get("geometry")
         return cls(
             name=str(data["name"]),
             ok=bool(data["ok"]),
@@ -348,6 +354,8 @@ class PhotoSignature:
                 Attribute(str(name), str(value), float(conf))
                 for name, value, conf in data.get("attributes", ())
             ),
+            face_hash=data.get("face_hash"),
+            geometry=None if geometry is None else tuple(float(v) for v in geometry),
         )
 
 

@@ -22,7 +22,7 @@ from storage.models import (
     Team,
     TeamMember,
 )
-from storage.photos import PhotoStore, user_prefix
+from storage.photos import USERS_PREFIX, PhotoStore, user_prefix
 
 
 def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
@@ -72,7 +72,19 @@ def delete_expired_photos(db: Database, store: PhotoStore, older_than: datetime)
                 removed += store.delete_prefix(job.album_key.rsplit("/", 1)[0])
                 job.album_key = None
                 session.add(job)
-    return removed
+    return removed + delete_expired_objects(store, older_than)
+
+
+def delete_expired_objects(store: PhotoStore, older_than: datetime) -> int:
+    """Retention by listing: every user object written before `older_than` goes, row or not.
+
+    Catches what the rows do not name (a file whose row was never written because its
+    process died, a prefix from an older release); on S3 it needs no shared disk to walk.
+    """
+    expired = [obj.key for obj in store.list_objects(USERS_PREFIX) if obj.modified < older_than]
+    for key in expired:
+        store.delete(key)
+    return len(expired)
 
 
 def delete_team_member_data(db: Database, store: PhotoStore, team_id: int, user_id: int) -> int:

@@ -27,12 +27,14 @@ def _known_variables() -> set[str]:
 
 def test_compose_has_the_services() -> None:
     services = _compose()["services"]
-    assert {"postgres", "redis", "bot", "worker", "migrate"} <= set(services)
+    assert {"postgres", "redis", "objectstore", "bot", "worker", "migrate"} <= set(services)
     gpu = services["worker"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["capabilities"] == ["gpu"]
     assert services["migrate"]["command"] == ["db", "upgrade"]
-    for name in ("postgres", "redis"):
+    for name in ("postgres", "redis", "objectstore"):
         assert "healthcheck" in services[name]
+    for name in ("bot", "worker", "migrate"):
+        assert services[name]["environment"]["HEADSHOTS_PHOTO_STORE"].startswith("s3://")
 
 
 def test_compose_variables_exist_in_settings() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.photo_store import open_photo_store
 from bot.retention import purge_once
 from bot.settings import Settings
 from storage.database import Database
-from storage.photos import LocalPhotoStore
 
 
 def register(sub: Any) -> None:
@@ -31,6 +31,6 @@ def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def run_purge(_args: argparse.Namespace, settings: Settings) -> int:
     database = Database(settings.effective_database_url)
     database.upgrade()
-    removed = purge_once(database, LocalPhotoStore(settings.effective_photo_dir), settings.retention_days)
+    removed = purge_once(database, open_photo_store(settings), settings.retention_days)
     print(f"removed {removed} files older than {settings.retention_days} days")
     return 0

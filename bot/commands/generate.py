@@ -69,6 +69,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     backend = args.backend or settings.generation_backend
     count = args.count if args.count is not None else settings.candidates_per_order
     keep = args.keep if args.keep is not None else min(settings.album_size, count)
+    from bot.model_preset import announce
+
+    refusal = announce(settings)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     bar = ProgressBar()
     try:
         resources = load_engine_from_settings(settings, backends=(backend,))

@@ -7,7 +7,8 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.settings import Settings
+from bot.callback_key import with_callback_key
+from bot.settings import Settings, SettingsError
 
 
 def register(sub: Any) -> None:
@@ -18,11 +19,20 @@ def register(sub: Any) -> None:
 
 
 def run(_args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        settings = with_callback_key(settings)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     # Imported here: serving loads the engine, which the other commands must not pay for.
+    from bot.model_preset import announce
     from bot.serve import HOW_TO_CONFIGURE, serve
 
     if not (settings.telegram_token or settings.discord_token):
         print(HOW_TO_CONFIGURE, file=sys.stderr)
+        return 2
+    if settings.embedded and (refusal := announce(settings)) is not None:
+        print(refusal, file=sys.stderr)
         return 2
     asyncio.run(serve(settings))
     return 0

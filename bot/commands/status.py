@@ -10,10 +10,10 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.jobs.queue import JobQueue
+from bot.photo_store import open_photo_store
 from bot.settings import Settings
 from storage.database import Database
 from storage.jobs import JobNotFoundError
-from storage.photos import LocalPhotoStore
 
 
 def register(sub: Any) -> None:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         database.dispose()
     album_dir = None
     if status.album_key:
-        album_dir = str(LocalPhotoStore(settings.effective_photo_dir).path(status.album_key).parent)
+        album_dir = open_photo_store(settings, prepare=False).location(status.album_key).rsplit("/", 1)[0]
     if args.json:
         print(json.dumps({**asdict(status), "state": status.state.value, "album_dir": album_dir}))
         return 0

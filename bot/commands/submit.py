@@ -21,11 +21,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel import select
 
 from bot.jobs.queue import job_queue
+from bot.photo_store import open_photo_store
 from bot.settings import Settings
 from storage.database import Database
 from storage.models import Platform, User
 from storage.orders import OrderRefusedError, OrderSpec
-from storage.photos import LocalPhotoStore, PhotoStore, user_prefix
+from storage.photos import PhotoStore, user_prefix
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"}
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _submit(args: argparse.Namespace, settings: Settings, database: Database, files: list[Path]) -> int:
-    store = LocalPhotoStore(settings.effective_photo_dir)
+    store = open_photo_store(settings)
     user_id = _cli_user(database)
     try:
         keys = tuple(_import_selfie(store, user_id, path) for path in files)

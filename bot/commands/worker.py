@@ -7,7 +7,8 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.settings import Settings
+from bot.callback_key import with_callback_key
+from bot.settings import Settings, SettingsError
 
 
 def register(sub: Any) -> None:
@@ -20,9 +21,19 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        settings = with_callback_key(settings)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     # Imported here: the worker loads the engine, which the other commands must not pay for.
     from bot.jobs.worker import default_worker_name, run_embedded_worker, run_worker
+    from bot.model_preset import announce
 
+    refusal = announce(settings)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     concurrency = args.concurrency or settings.worker_concurrency
     if concurrency < 1:
         print("--concurrency must be at least 1", file=sys.stderr)

@@ -31,10 +31,10 @@ from bot.jobs.events import LocalUpdatePublisher, RedisUpdatePublisher, UpdatePu
 from bot.jobs.keys import GENERATE_FUNCTION
 from bot.jobs.redis_queue import saq_queue
 from bot.observability import Metrics, observed
+from bot.photo_store import open_photo_store
 from bot.settings import Settings
 from engine.progress import CancelToken
 from storage.database import Database
-from storage.photos import LocalPhotoStore
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def build_context(settings: Settings, name: str, publisher: UpdatePublisher | No
     return WorkerContext(
         settings=settings,
         db=Database(settings.effective_database_url),
-        store=LocalPhotoStore(settings.effective_photo_dir),
+        store=open_photo_store(settings),
         engine=execute.load_engine(settings),
         publisher=publisher if publisher is not None else RedisUpdatePublisher(settings.redis_url),
         name=name,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 
-COMMANDS = ["serve", "worker", "generate", "assess", "submit", "status", "db", "ban"]
+COMMANDS = ["serve", "worker", "generate", "assess", "submit", "status", "db", "ban", "models"]
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,3 +59,51 @@ def jpeg_bytes(image: Image.Image, quality: int) -> bytes:
 
 def jpeg(image: Image.Image, quality: int) -> Image.Image:
     return Image.open(io.BytesIO(jpeg_bytes(image, quality))).convert("RGB")
+
+
+def reencoded(image: Image.Image, quality: int = 60) -> Image.Image:
+    """Sent through a chat app: recompressed."""
+    return jpeg(image, quality)
+
+
+def resized(image: Image.Image, factor: float = 0.5) -> Image.Image:
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def cropped(image: Image.Image, fraction: float = 0.04) -> Image.Image:
+    """A little trimmed from every side (an editor's crop, a re-framed share)."""
+    dx, dy = round(image.width * fraction), round(image.height * fraction)
+    return image.crop((dx, dy, image.width - dx, image.height - dy))
+
+
+def screenshot(image: Image.Image, border: float = 0.08, bar: float = 0.05) -> Image.Image:
+    """A phone screenshot of the photo: black frame around it, a grey status bar on top."""
+    pad_x, pad_y = round(image.width * border), round(image.height * border)
+    bar_h = round(image.height * bar)
+    canvas = Image.new("RGB", (image.width + 2 * pad_x, image.height + 2 * pad_y + bar_h), (0, 0, 0))
+    canvas.paste((60, 60, 60), (0, 0, canvas.width, bar_h))
+    canvas.paste(image, (pad_x, pad_y + bar_h))
+    return canvas
+
+
+def recoloured(image: Image.Image, warmth: float = 1.08, brightness: float = 1.1) -> Image.Image:
+    """A mild filter: a little brighter and warmer."""
+    arr = np.asarray(image, dtype=np.float32) * brightness
+    arr[..., 0] *= warmth
+    arr[..., 2] /= warmth
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+RESHARES = {
+    "re-encoded q60": reencoded,
+    "resized 0.5": resized,
+    "cropped 4%": cropped,
+    "screenshot": screenshot,
+    "warmer, brighter": recoloured,
+    "resized, cropped, recoloured, q70": lambda image: reencoded(
+        recoloured(cropped(resized(image, 0.6), 0.03)), 70
+    ),
+    "screenshot of a q50 copy": lambda image: screenshot(reencoded(resized(image, 0.7), 50)),
+}
+"""What a photo looks like after passing through phones and chats (named for the docs)."""

@@ -29,6 +29,11 @@ IMPOSTORS = [
 ]
 
 
+def another_photo(signature: PhotoSignature, name: str) -> PhotoSignature:
+    """A stand-in for a different photo with the same face: no hashes to match it by."""
+    return dataclasses.replace(signature, name=name, dhash=None, face_hash=None, geometry=None)
+
+
 def stored(signatures: list[PhotoSignature]) -> list[PhotoSignature]:
     """What the chat layer gets back from its JSON column after a restart."""
     return [PhotoSignature.from_json(json.loads(json.dumps(s.to_json()))) for s in signatures]
@@ -43,7 +48,17 @@ def test_signature_round_trips_through_json(assessed_faces: dict[str, Assessment
     assert signature.embedding is not None
     assert np.allclose(again.embedding, signature.embedding, atol=1e-6)
     assert again.dhash == signature.dhash
+    assert again.face_hash == signature.face_hash
+    assert again.geometry == signature.geometry
     assert len(again.embedding) == 128
+
+
+def test_rows_stored_before_face_hashes_still_load(assessed_faces: dict[str, Assessment]) -> None:
+    old = assessed_faces["selfie_01.jpg"].signature.to_json()
+    del old["face_hash"], old["geometry"]
+    again = PhotoSignature.from_json(old)
+    assert again.face_hash is None
+    assert again.geometry is None
 
 
 def test_every_person_a_photo_is_one_person(
@@ -141,7 +156,7 @@ def test_verdict_says_what_is_missing(assessor: Assessor, assessed_faces: dict[s
 
 def test_one_pose_set_asks_for_angles(assessor: Assessor, assessed_faces: dict[str, Assessment]) -> None:
     ok = [assessed_faces[n].signature for n in PERSON_A if assessed_faces[n].report.ok]
-    varied = [dataclasses.replace(s, name=f"{i}.jpg", dhash=None) for i, s in enumerate(ok + ok)]
+    varied = [another_photo(s, f"{i}.jpg") for i, s in enumerate(ok + ok)]
     assert assessor.assess_set(varied).verdict.ready
     frozen = [dataclasses.replace(s, yaw=2.0, pitch=3.0) for s in varied]
     verdict = assessor.assess_set(frozen).verdict
@@ -152,7 +167,7 @@ def test_one_pose_set_asks_for_angles(assessor: Assessor, assessed_faces: dict[s
 
 def test_ready_set(assessor: Assessor, assessed_faces: dict[str, Assessment]) -> None:
     ok = [assessed_faces[n].signature for n in PERSON_A if assessed_faces[n].report.ok]
-    extra = [dataclasses.replace(s, name=f"more_{s.name}", dhash=None) for s in ok[:2]]
+    extra = [another_photo(s, f"more_{s.name}") for s in ok[:2]]
     verdict = assessor.assess_set(ok + extra).verdict
     assert verdict.ready
     assert verdict.needed == 0

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.intake import Assessor, dhash, signature_of
+from engine.duplicates import fingerprint, image_hash
+from engine.intake import Assessor, signature_of
 from tests.engine import degrade
 
 
@@ -68,12 +69,17 @@ def test_big_jpegs_are_decoded_at_working_size(assessor: Assessor, selfie: Image
 def test_signature_is_what_the_set_check_needs(assessor: Assessor, selfie: Image.Image) -> None:
     result = assessor.assess(degrade.jpeg_bytes(selfie, 92), "s.jpg")
     assert result.assessed is not None
-    signature = signature_of(result.assessed, result.signature.dhash)
+    image = np.asarray(result.assessed.photo.image)
+    signature = signature_of(
+        result.assessed, fingerprint(image, result.assessed.face), result.signature.attributes
+    )
     assert signature == result.signature
     assert signature.ok
     assert signature.embedding is not None
     assert signature.yaw == result.report.yaw
-    assert signature.dhash == dhash(np.asarray(result.assessed.photo.image))
+    assert signature.dhash == image_hash(image)
+    assert signature.face_hash is not None
+    assert signature.geometry is not None
     assert assessor.assess_photo(result.assessed.photo).report == result.report
 
 
