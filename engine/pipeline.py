@@ -134,7 +134,12 @@ def load_engine_resources(
 
         options = diffusers_options or GenerationOptions()
         if options.controlnets is None:  # only what the styles use (each net is ~2.5 GB)
-            options = dataclasses.replace(options, controlnets=styles.control_kinds())
+            used = styles.control_kinds()
+            configured = tuple(kind for kind in used if kind in diffusers_models.controlnets)
+            if configured != used:
+                log.warning("styles use ControlNets %s that have no model configured; they run without them",
+                            sorted(set(used) - set(configured)))  # fmt: skip
+            options = dataclasses.replace(options, controlnets=configured)
         loaded["diffusers"] = DiffusersBackend.load(
             diffusers_models, options, profile_dim=analyzer.embedding_dim
         )

@@ -74,7 +74,7 @@ PRESETS: dict[str, Preset] = {
     for preset in (
         Preset(
             "research-sdxl-faceid",
-            "SDXL + IP-Adapter-FaceID from an ArcFace embedding, canny ControlNet, Lightning LoRA.",
+            "SDXL + IP-Adapter-FaceID from an ArcFace embedding, openpose ControlNet, Lightning LoRA.",
             backend="diffusers",
             identity="faceid",
             face_backend="insightface",
@@ -83,7 +83,7 @@ PRESETS: dict[str, Preset] = {
             models=_roles(
                 base=("sdxl-base",),
                 identity=("ip-adapter-faceid-sdxl",),
-                control=("controlnet-canny-sdxl",),
+                control=("controlnet-openpose-sdxl-xinsir",),
                 face_conditioning=("insightface-buffalo_l",),
                 face_ranking=("insightface-buffalo_l",),
                 upscaler=("real-esrgan-x2plus",),
@@ -102,7 +102,7 @@ PRESETS: dict[str, Preset] = {
             models=_roles(
                 base=("sdxl-base",),
                 identity=("instantid-ip-adapter",),
-                control=("instantid-controlnet",),
+                control=("instantid-controlnet", "controlnet-openpose-sdxl-xinsir"),
                 face_conditioning=("insightface-antelopev2",),
                 face_ranking=("insightface-antelopev2",),
                 upscaler=("real-esrgan-x2plus",),
