@@ -63,7 +63,7 @@ from tests.engine.tiny_sdxl import (
 PEAK_TFLOPS = {"H100 SXM bf16 dense": 989.0, "A100 bf16 dense": 312.0}
 PEAK_BY_NAME = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "4090": 165.0}
 """Dense bf16 peak TFLOPS by GPU name fragment (H200 has H100's tensor cores)."""
-CLIP_VIT_H = {
+CLIP_VIT_H: dict[str, Any] = {
     "hidden_size": 1280, "intermediate_size": 5120, "num_attention_heads": 16, "num_hidden_layers": 32,
     "image_size": 224, "patch_size": 14, "projection_dim": 1024, "hidden_act": "gelu",
 }  # fmt: skip
@@ -245,9 +245,8 @@ def save_full_size_models(
     save_tiny_lora(unet, adapter, FACEID_LORA_WEIGHT)
     save_tiny_lora(unet, adapter, PLUSV2_LORA_WEIGHT)
     save_tiny_lora(unet, root / "lora")
-    CLIPVisionModelWithProjection(CLIPVisionConfig(**CLIP_VIT_H)).to(dtype=dtype).save_pretrained(
-        root / "clip"
-    )
+    clip: Any = CLIPVisionModelWithProjection(CLIPVisionConfig(**CLIP_VIT_H))
+    clip.to(dtype=dtype).save_pretrained(root / "clip")
     return TinyModels(root / "sdxl", adapter, folders, instantid, root / "lora", root / "clip")
 
 
