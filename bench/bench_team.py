@@ -19,8 +19,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from conversations.team_card import card_text
-from conversations.team_export import build_export
+from conversations.teams.card import card_text
+from conversations.teams.export import build_export
 from storage.database import Database
 from storage.models import Job, JobState, Result, SelfieSession, Team, TeamMember, User
 from storage.photos import LocalPhotoStore

@@ -34,8 +34,9 @@ from PIL import Image
 
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
-from conversations.messages import PHOTO_UNREADABLE, SOMETHING_WENT_WRONG
+from conversations.dialogue import Conversation
+from conversations.shared.messages import PHOTO_UNREADABLE, SOMETHING_WENT_WRONG
+from conversations.shared.services import Services
 from engine.pipeline import load_engine_resources
 from handlers.telegram import TelegramBot
 from storage.database import Database

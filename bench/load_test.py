@@ -38,7 +38,8 @@ from bot.jobs.execute import load_engine
 from bot.jobs.queue import JobQueue
 from bot.observability import Metrics
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
+from conversations.dialogue import Conversation
+from conversations.shared.services import Services
 from handlers.telegram import TelegramBot
 from storage.database import Database
 from storage.models import Job, OutboxEntry, Photo

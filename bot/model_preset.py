@@ -8,13 +8,12 @@ worker can log (and, with `HEADSHOTS_COMMERCIAL=true`, refuse) exactly what it w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.catalogue.entries import CATALOGUE, ENTRIES, ModelEntry, custom, entry, find
 from engine.catalogue.licences import Verdict
-from engine.catalogue.presets import Preset, overall_verdict, preset
+from engine.catalogue.presets import overall_verdict
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -29,62 +28,6 @@ ROLE_FIELDS: dict[str, tuple[str, ...]] = {
     "fast_lora": ("fast_lora_id", "fast_lora_weight", "generation_fast"),
 }
 """The settings behind each role: setting any of them overrides the preset for that role."""
-
-
-def _first(chosen: Preset, role: str) -> ModelEntry | None:
-    keys = chosen.models.get(role, ())
-    return entry(keys[0]) if keys else None
-
-
-def preset_values(chosen: Preset) -> dict[str, Any]:
-    """The settings a preset stands for (field names of `Settings`)."""
-    values: dict[str, Any] = {
-        "generation_backend": chosen.backend,
-        "face_backend": chosen.face_backend,
-        "generation_fast": chosen.fast,
-    }
-    if chosen.insightface_pack:
-        values["insightface_pack"] = chosen.insightface_pack
-    base = _first(chosen, "base")
-    if chosen.backend == "flux2":
-        if base is not None:
-            values["flux2_model_id"] = base.source
-        return values
-    values["generation_identity"] = chosen.identity
-    if base is not None:
-        values["base_model_id"] = base.source
-    identity = _first(chosen, "identity")
-    if identity is not None:
-        values["ip_adapter_id"] = identity.source
-        values["ip_adapter_weight"] = identity.files[0]
-    controls = [entry(key) for key in chosen.models.get("control", ())]
-    values["controlnet_ids"] = {
-        _control_kind(model): model.source for model in controls if model.key != "instantid-controlnet"
-    }
-    if any(model.key == "instantid-controlnet" for model in controls):
-        values["instantid_controlnet_id"] = "InstantX/InstantID"
-    lora = _first(chosen, "fast_lora")
-    if lora is not None:
-        values["fast_lora_id"] = lora.source
-        values["fast_lora_weight"] = lora.files[0]
-    return values
-
-
-def _control_kind(model: ModelEntry) -> str:
-    for kind in ("canny", "depth", "openpose", "union"):
-        if kind in model.key:
-            return kind
-    return model.key
-
-
-def apply_preset(settings: Settings, explicit: Iterable[str]) -> None:
-    """Fill in `settings.model_preset`'s values for every field not in `explicit`."""
-    if not settings.model_preset:
-        return
-    given = set(explicit)
-    for name, value in preset_values(preset(settings.model_preset)).items():
-        if name not in given:
-            object.__setattr__(settings, name, value)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,17 @@ class Metrics:
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
+    # The conversation's `Metrics` port (`conversations.shared.ports`).
+
+    def count_verdict(self, code: str) -> None:
+        self.verdicts.labels(code=code).inc()
+
+    def observe_reply(self, platform: str, seconds: float) -> None:
+        self.reply_seconds.labels(platform=platform).observe(seconds)
+
+    def count_delivery(self, platform: str, outcome: str) -> None:
+        self.deliveries.labels(platform=platform, outcome=outcome).inc()
+
 
 def build_app(metrics: Metrics, checks: dict[str, HealthCheck] | None = None) -> web.Application:
     """`/metrics` for Prometheus; `/healthz` answers 200 only when every check passes."""

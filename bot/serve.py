@@ -25,7 +25,8 @@ from bot.observability import observed
 from bot.photo_store import open_photo_store
 from bot.retention import run_retention
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
+from conversations.dialogue import Conversation
+from conversations.shared.services import Services
 from handlers.discord import run_discord
 from handlers.telegram import TelegramBot
 from storage.database import Database

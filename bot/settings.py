@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.preset_values import preset_overrides
 from storage.s3_location import S3Location
 
 ENV_PREFIX = "HEADSHOTS_"
@@ -84,6 +85,10 @@ class Settings(BaseSettings):
         description="The bot is used in a business: refuse models not cleared for commercial use.",
     )
     face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
+    grading_face_backend: Literal["auto", "dlib", "insightface"] = Field(
+        default="auto",
+        description="Face model that grades identity; auto: the other model when installed (dlib always is).",
+    )
     insightface_pack: str = "buffalo_l"
     insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
     base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
@@ -206,10 +211,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_from_preset(self) -> Settings:
-        from bot.model_preset import apply_preset
-
         self._explicit = frozenset(self.model_fields_set)
-        apply_preset(self, self._explicit)
+        for name, value in preset_overrides(self.model_preset, self._explicit).items():
+            object.__setattr__(self, name, value)
         return self
 
     @property

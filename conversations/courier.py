@@ -12,21 +12,21 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.jobs.queue import JobStatus
-from conversations import messages as msg
-from conversations import sessions
-from conversations.callbacks import CallbackSigner
-from conversations.delivery import Outgoing, album_replies, owner_of
-from conversations.keyboards import ButtonMaker, cancel_order_button, choose_style_button
-from conversations.orders import progress_text
-from conversations.replies import EditProgress, Reply, Text
-from conversations.states import CHOOSING_STYLE, DELIVERED, GENERATING, ORDER_ACTIVE, QUEUED
+from conversations.personal.orders import progress_text
+from conversations.shared import messages as msg
+from conversations.shared import sessions
+from conversations.shared.callbacks import CallbackSigner
+from conversations.shared.delivery import Outgoing, album_replies, owner_of
+from conversations.shared.keyboards import ButtonMaker, cancel_order_button, choose_style_button
+from conversations.shared.ports import JobStatus
+from conversations.shared.replies import EditProgress, Reply, Text
+from conversations.shared.states import CHOOSING_STYLE, DELIVERED, GENERATING, ORDER_ACTIVE, QUEUED
 from storage import outbox
 from storage.jobs import JobNotFoundError
 from storage.models import Job, JobState, OutboxEntry, SelfieSession, User
 
 if TYPE_CHECKING:
-    from conversations.dialogue import Services
+    from conversations.shared.services import Services
 
 log = logging.getLogger(__name__)
 

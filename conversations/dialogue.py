@@ -13,18 +13,15 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 
-from bot.jobs.queue import JobQueue
-from bot.observability import Metrics
-from bot.settings import Settings
-from conversations import messages as msg
-from conversations import sessions
-from conversations import team_messages as team_msg
-from conversations.actions import ActionHandler
-from conversations.callbacks import Action, CallbackError, CallbackSigner
 from conversations.courier import Courier
-from conversations.events import (
+from conversations.personal.actions import ActionHandler
+from conversations.personal.orders import progress_text
+from conversations.personal.selfies import take_photos
+from conversations.shared import messages as msg
+from conversations.shared import sessions
+from conversations.shared.callbacks import Action, CallbackError, CallbackSigner
+from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
     Command,
@@ -33,13 +30,11 @@ from conversations.events import (
     TextReceived,
     UnsupportedInput,
 )
-from conversations.gate import EngineGate
-from conversations.guard import RateLimiter, Verdict, is_admin
-from conversations.keyboards import ButtonMaker, choose_style_button, delete_buttons
-from conversations.orders import progress_text
-from conversations.replies import Notice, Reply, Text
-from conversations.selfies import take_photos
-from conversations.states import (
+from conversations.shared.guard import RateLimiter, Verdict, is_admin
+from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
+from conversations.shared.replies import Notice, Reply, Text
+from conversations.shared.services import Services
+from conversations.shared.states import (
     ACCEPTS_PHOTOS,
     CHOOSING_STYLE,
     COLLECTING,
@@ -48,37 +43,17 @@ from conversations.states import (
     ORDER_ACTIVE,
     PREVIEWING,
 )
-from conversations.team_buttons import is_team_data
-from conversations.team_courier import TeamCourier
-from conversations.teams import TeamOrders
-from engine.pipeline import EngineResources
+from conversations.teams import messages as team_msg
+from conversations.teams.buttons import is_team_data
+from conversations.teams.courier import TeamCourier
+from conversations.teams.orders import TeamOrders
 from storage.bans import set_banned
-from storage.database import Database
 from storage.models import SelfieSession, User
-from storage.photos import PhotoStore, PhotoStoreError, StoreFullError
+from storage.photos import PhotoStoreError, StoreFullError
 
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the conversation works with; built once by `headshots serve` (or a test).
-
-    `engine` must not be shared with a worker running in the same process: face models
-    (dlib's detector) are not thread-safe, so the conversation shares them between verdicts
-    and previews through `engine_gate`, and a worker needs its own copy.
-    """
-
-    settings: Settings
-    db: Database
-    store: PhotoStore
-    engine: EngineResources
-    jobs: JobQueue
-    engine_gate: EngineGate = field(default_factory=EngineGate)
-    metrics: Metrics | None = None
-    """Verdict counts go here when set (`headshots serve` with a metrics port)."""
 
 
 class Conversation:
@@ -216,7 +191,7 @@ class Conversation:
             return
         for photo_codes in codes:
             for code in photo_codes or ("ok",):
-                metrics.verdicts.labels(code=code).inc()
+                metrics.count_verdict(code)
 
     async def _ban(self, chat: ChatRef, command: Command) -> Reply:
         """/ban or /unban USER_ID from an admin (`Settings.admin_ids`), on the admin's platform."""

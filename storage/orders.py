@@ -13,17 +13,23 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
-from engine.errors import EngineError
 from storage.database import Database
 from storage.jobs import ACTIVE_STATES
 from storage.models import Job, JobState, User, utcnow
 from storage.photos import user_prefix
 
 
-class OrderRefusedError(EngineError):
-    """A new order breaks a per-user limit; the message says when the user can order again."""
+class OrderRefusedError(Exception):
+    """A new order breaks a per-user limit; `user_message` says when the user can order again.
+
+    Storage's own error (storage knows nothing of the engine); `code` is stable like the
+    engine's error codes."""
 
     code = "order_refused"
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
 
 
 class ActiveOrderLimitError(OrderRefusedError):

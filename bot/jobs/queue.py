@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass
 
 from saq import Queue
 
 from bot.jobs import redis_queue
 from bot.jobs.embedded import EmbeddedRunner
 from bot.settings import Settings
+from conversations.shared.ports import JobStatus
 from storage import jobs
 from storage.database import Database
 from storage.models import Job, JobState
@@ -24,25 +24,9 @@ from storage.orders import OrderLimits, OrderSpec, create_job
 CANCEL_REASON = "cancelled by the user"
 
 
-@dataclass(frozen=True)
-class JobStatus:
-    """Everything a progress message shows. `position` is 1 for the next job to start;
-    `eta_s` is seconds until the album is expected (None until there is timing history)."""
-
-    job_id: str
-    state: JobState
-    position: int | None
-    eta_s: float | None
-    stage: str | None
-    progress: float
-    attempts: int
-    worker: str | None
-    error: str | None
-    album_key: str | None
-
-
 class JobQueue:
-    """The job system as the bots see it. Build with `for_redis` or `embedded`."""
+    """The job system as the bots see it (the conversation's `JobQueue` port). Build with
+    `for_redis` or `embedded`."""
 
     def __init__(
         self,

@@ -17,7 +17,6 @@ import numpy as np
 
 from engine.errors import ModelUnavailableError
 from engine.faces.pose import head_pose
-from engine.faces.providers import onnx_providers
 from engine.types import Attribute, Face, FloatArray, ImageArray
 
 log = logging.getLogger(__name__)
@@ -30,6 +29,21 @@ AGE_HALF_RANGE = 5
 AGE_CONFIDENCE = 0.6
 """The age head gives a point estimate with a typical error of about 5 years and no
 confidence of its own; we report a 10-year range at this fixed confidence."""
+
+
+def onnx_providers(device: str) -> list[str]:
+    """CUDA first when `device` asks for a GPU ("auto" or "cuda...") and this onnxruntime
+    build has the CUDA provider; the CPU provider always, as the fallback."""
+    import onnxruntime
+
+    wants_gpu = device == "auto" or device.startswith("cuda")
+    if wants_gpu and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def _gpu_index(device: str) -> int:
+    return int(device.split(":", 1)[1]) if ":" in device else 0
 
 
 class InsightFaceAnalyzer:
@@ -51,14 +65,16 @@ class InsightFaceAnalyzer:
         from insightface.app import FaceAnalysis
 
         started = time.perf_counter()
-        providers, ctx_id = onnx_providers(device)
+        providers = onnx_providers(device)
         self._app: Any = FaceAnalysis(name=pack, root=str(Path(root).expanduser()), providers=providers)
         for task in ("detection", "recognition"):
             if task not in self._app.models:
                 raise ModelUnavailableError(
                     f"The insightface pack '{pack}' in {folder} has no {task} model; reinstall the pack."
                 )
-        self._app.prepare(ctx_id=ctx_id, det_size=(det_size, det_size))
+        gpu = providers[0] == "CUDAExecutionProvider"
+        self._app.prepare(ctx_id=_gpu_index(device) if gpu else -1, det_size=(det_size, det_size))
+        self.device = "cuda" if gpu else "cpu"
         recognition = self._app.models["recognition"]
         self.embedding_dim = int(recognition.session.get_outputs()[0].shape[1])
         log.info("insightface pack %s loaded from %s in %.2fs", pack, folder, time.perf_counter() - started)

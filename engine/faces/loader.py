@@ -16,8 +16,9 @@ def load_face_analyzer(
     device: str = "cpu",
 ) -> FaceAnalyzer:
     """The backend named in `Settings.face_backend`; raises `ModelUnavailableError` if its
-    weights are missing and `ValueError` for an unknown name. insightface runs on the GPU
-    when `device` is a CUDA device (the worker's)."""
+    weights are missing and `ValueError` for an unknown name. `device` ("auto", "cpu",
+    "cuda", "cuda:1") picks onnxruntime's CUDA provider for insightface when it has one;
+    dlib's wheels are CPU builds and ignore it."""
     if backend == "dlib":
         from engine.faces.dlib_backend import DlibFaceAnalyzer
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,9 +33,6 @@ from engine.generation.options import GenerationOptions, ModelIds
 from engine.generation.prompt_encoding import PromptEncoder
 from engine.progress import CancelToken, ProgressEvent
 from engine.types import Candidate, CandidateSpec, Face, FaceCrop, FloatArray, GenerationRequest, ImageArray
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +83,6 @@ class DiffusersBackend:
         """Load once per worker; `profile_dim` (the ranking backend's embedding size) is
         checked against the adapter when no identity face pack is configured."""
         return cls(load_models(ids, options or GenerationOptions(), profile_dim=profile_dim))
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DiffusersBackend:
-        return cls.load(ModelIds.from_settings(settings), GenerationOptions.from_settings(settings))
 
     @property
     def options(self) -> GenerationOptions:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import ModelUnavailableError
-from engine.faces.providers import onnx_providers
+from engine.faces.insightface_backend import onnx_providers
 from engine.types import AssessedPhoto, Face, FloatArray, IdentityProfile, ImageArray, as_array
 
 PACK_FILES = {
@@ -52,7 +52,9 @@ class FaceEncoder:
             )
         from insightface.app import FaceAnalysis
 
-        providers, ctx_id = onnx_providers(device)
+        providers = onnx_providers(device)
+        gpu = providers[0] == "CUDAExecutionProvider"
+        ctx_id = (int(device.split(":", 1)[1]) if ":" in device else 0) if gpu else -1
         self._app: Any = FaceAnalysis(
             name=pack, root=str(Path(root).expanduser()), providers=providers,
             allowed_modules=["detection", "recognition"],

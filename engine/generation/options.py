@@ -1,7 +1,7 @@
 """What the diffusers backend loads (`ModelIds`) and how it runs (`GenerationOptions`).
 
-Both are plain frozen dataclasses so the worker builds them once from `Settings` and a
-benchmark or a test can build them directly; nothing here touches a model.
+Both are plain frozen dataclasses: `bot.engine_config` builds them once from `Settings`, a
+benchmark or a test builds them directly; nothing here touches a model.
 """
 
 from __future__ import annotations
@@ -10,10 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from typing import Literal
 
 IdentityMode = Literal["faceid", "instantid", "none"]
 SchedulerName = Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"]
@@ -52,29 +49,6 @@ class ModelIds:
     def is_faceid_plus(self) -> bool:
         """FaceID-Plus / PlusV2 weights (they need the CLIP image encoder)."""
         return "plus" in self.ip_adapter_weight.lower()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ModelIds:
-        lora = settings.ip_adapter_lora_weight
-        if lora == "auto":
-            weight = settings.ip_adapter_weight
-            lora = weight.removesuffix(".bin") + "_lora.safetensors" if "faceid" in weight else ""
-        pack = settings.identity_face_pack or (
-            "antelopev2" if settings.generation_identity == "instantid" else "buffalo_l"
-        )
-        return cls(
-            base=settings.base_model_id,
-            ip_adapter=settings.ip_adapter_id,
-            ip_adapter_weight=settings.ip_adapter_weight,
-            ip_adapter_lora=lora or None,
-            image_encoder=settings.image_encoder_id,
-            controlnets=MappingProxyType(dict(settings.controlnet_ids)),
-            instantid=settings.instantid_controlnet_id,
-            fast_lora=settings.fast_lora_id,
-            fast_lora_weight=settings.fast_lora_weight,
-            identity_face_pack=None if pack == "profile" else pack,
-            face_root=settings.insightface_root,
-        )
 
 
 @dataclass(frozen=True)
@@ -128,20 +102,3 @@ class GenerationOptions:
             )
         if not 1 <= self.fast_steps <= 12:
             raise ValueError(f"fast_steps must be 1-12, got {self.fast_steps}")
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> GenerationOptions:
-        return cls(
-            device=settings.device,
-            dtype=settings.dtype,
-            identity=settings.generation_identity,
-            controlnets=None,
-            scheduler=settings.generation_scheduler,
-            fast=settings.generation_fast,
-            batch_size=settings.generation_batch_size,
-            compile=settings.generation_compile,
-            cpu_offload=settings.generation_cpu_offload,
-            vae_tiling=settings.generation_vae_tiling,
-            face_detail=settings.generation_face_detail,
-            face_detail_strength=settings.generation_face_detail_strength,
-        )

@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 import discord
 
-from conversations.events import PhotoReceived, UnsupportedInput
+from conversations.shared.events import PhotoReceived, UnsupportedInput
 
 log = logging.getLogger(__name__)
 

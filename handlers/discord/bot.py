@@ -5,7 +5,7 @@ and component presses become `Command`, `PhotoReceived`/`UnsupportedInput`/`Text
 and `ButtonPressed` events for `conversations.Conversation`, whose replies
 `handlers.discord.render` draws. The dialogue runs in the member's DMs so selfies are never
 posted in a server; what a server's admins decide (channels, quota, styles, public posts)
-comes from `conversations.server_settings`.
+comes from `conversations.servers.settings`.
 """
 
 from __future__ import annotations
@@ -22,22 +22,22 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from bot.settings import Settings
-from conversations import messages as msg
-from conversations import server_messages as server_msg
-from conversations import sessions
-from conversations.callbacks import Action, CallbackError
-from conversations.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
-from conversations.replies import Keyboard, Reply, Text
-from conversations.server_keyboards import for_server
-from conversations.server_settings import link_chat, load_server_settings, quota_refusal, server_of_chat
-from conversations.server_share import shared_result
-from conversations.states import ORDER_ACTIVE
+from conversations.servers import messages as server_msg
+from conversations.servers.keyboards import for_server
+from conversations.servers.settings import link_chat, load_server_settings, quota_refusal, server_of_chat
+from conversations.servers.share import shared_result
+from conversations.shared import messages as msg
+from conversations.shared import sessions
+from conversations.shared.callbacks import Action, CallbackError
+from conversations.shared.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
+from conversations.shared.replies import Keyboard, Reply, Text
+from conversations.shared.states import ORDER_ACTIVE
 from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
-from handlers.discord.components import ConversationButton, StylePicker, action_of, session_of
+from handlers.discord.components import ConversationButton, StylePicker, TeamButton, action_of, session_of
+from handlers.discord.config import DiscordConfig
 from handlers.discord.render import Destination, render
-from handlers.discord.teams import TeamButton, team_group
+from handlers.discord.teams import TeamCommands, team_group
 from storage.database import Database
 from storage.photos import PhotoStore
 
@@ -57,7 +57,7 @@ class HeadshotBot(commands.Bot):
     def __init__(
         self,
         *,
-        settings: Settings,
+        settings: DiscordConfig,
         db: Database,
         store: PhotoStore,
         conversation: Conversation,
@@ -255,6 +255,9 @@ class HeadshotBot(commands.Bot):
         await self.answer(chat, [ButtonPressed(data)], destination)
         if in_server and not destination.sent_followup:
             await interaction.followup.send("✓", ephemeral=True)
+
+    async def team_button_pressed(self, interaction: discord.Interaction[Any], data: str) -> None:
+        await TeamCommands(self).pressed(interaction, data)
 
     def order_refusal(self, chat: ChatRef) -> str | None:
         """Why the member's server refuses another order today (None: go ahead)."""

@@ -7,21 +7,19 @@ window) and answered with follow-ups; in a server the answers are ephemeral.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from conversations import server_messages as server_msg
-from conversations.server_settings import (
+from conversations.servers import messages as server_msg
+from conversations.servers.settings import (
     ServerSettings,
     describe,
     load_server_settings,
     update_server_settings,
 )
-
-if TYPE_CHECKING:
-    from handlers.discord.bot import HeadshotBot
+from handlers.discord.host import DiscordHost
 
 PLATFORM = "discord"
 MEMBER_COMMANDS = {
@@ -34,7 +32,7 @@ MEMBER_COMMANDS = {
 }
 
 
-def headshot_group(bot: HeadshotBot) -> app_commands.Group:
+def headshot_group(bot: DiscordHost) -> app_commands.Group:
     group = app_commands.Group(
         name="headshot", description="Professional headshots and avatars from your selfies"
     )
@@ -50,7 +48,7 @@ def headshot_group(bot: HeadshotBot) -> app_commands.Group:
     return group
 
 
-def _member_command(bot: HeadshotBot, name: str, description: str) -> app_commands.Command[Any, ..., None]:
+def _member_command(bot: DiscordHost, name: str, description: str) -> app_commands.Command[Any, ..., None]:
     async def run(interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=interaction.guild is not None, thinking=True)
         await bot.run_command(interaction, name)
@@ -58,7 +56,7 @@ def _member_command(bot: HeadshotBot, name: str, description: str) -> app_comman
     return app_commands.Command(name=name, description=description, callback=run)
 
 
-def settings_group(bot: HeadshotBot) -> app_commands.Group:
+def settings_group(bot: DiscordHost) -> app_commands.Group:
     settings = app_commands.Group(
         name="settings", description="Server settings (Manage Server permission)", guild_only=True
     )

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from conversations.callbacks import Action
-from conversations.replies import Button, Keyboard
-from conversations.team_buttons import is_team_data
+from conversations.shared.callbacks import Action
+from conversations.shared.replies import Button, Keyboard
+from conversations.teams.buttons import is_team_data
 
 if TYPE_CHECKING:
     from discord.ui.item import Item
@@ -29,12 +29,17 @@ MAX_ROWS = 5
 MAX_OPTIONS = 25
 
 
+TEAM_PATTERN = r"t1\.[a-z]{2}\.[0-9]+\.[^.]*\.[A-Za-z0-9_-]+"
+
+
 class ComponentHandler(Protocol):
     """What the bot does with a pressed component (see `handlers.discord.bot`)."""
 
     async def owns(self, interaction: discord.Interaction[Any], data: str) -> bool: ...
 
     async def component_pressed(self, interaction: discord.Interaction[Any], data: str) -> None: ...
+
+    async def team_button_pressed(self, interaction: discord.Interaction[Any], data: str) -> None: ...
 
 
 def _handler(interaction: discord.Interaction[Any]) -> ComponentHandler:
@@ -74,6 +79,16 @@ class ConversationButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _handler(interaction).component_pressed(interaction, self.data)
+
+
+class TeamButton(ConversationButton, template=f"(?P<data>{TEAM_PATTERN})"):
+    """A team order button; anyone may press it, the conversation decides what is allowed."""
+
+    async def interaction_check(self, _interaction: discord.Interaction[Any], /) -> bool:
+        return True
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _handler(interaction).team_button_pressed(interaction, self.data)
 
 
 class StylePicker(
@@ -133,9 +148,7 @@ def keyboard_view(keyboard: Keyboard) -> discord.ui.View | None:
 
 
 def _button_item(button: Button, row: int) -> discord.ui.Item[Any]:
-    """Team order buttons (`t1.…`) have their own persistent class (`handlers.discord.teams`)."""
+    """Team order buttons (`t1.…`) have their own persistent class."""
     if is_team_data(button.data):
-        from handlers.discord.teams import TeamButton  # teams imports render, which imports us
-
         return TeamButton(button.data, button.label, row=row)
     return ConversationButton(button.data, button.label, row=row)

@@ -17,7 +17,7 @@ from typing import Any
 
 import discord
 
-from conversations.replies import (
+from conversations.shared.replies import (
     Document,
     EditProgress,
     Image,

@@ -7,8 +7,8 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings
 from handlers.discord.bot import HeadshotBot
+from handlers.discord.config import DiscordConfig
 
 if TYPE_CHECKING:
     from conversations.dialogue import Conversation
@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build_discord_bot(settings: Settings, conversation: Conversation) -> HeadshotBot:
+def build_discord_bot(settings: DiscordConfig, conversation: Conversation) -> HeadshotBot:
     """The bot on the conversation's database and photo store (the ones the worker uses)."""
     services = conversation.services
     return HeadshotBot(settings=settings, db=services.db, store=services.store, conversation=conversation)
 
 
-async def run_discord(settings: Settings, conversation: Conversation, stop: asyncio.Event) -> None:
+async def run_discord(settings: DiscordConfig, conversation: Conversation, stop: asyncio.Event) -> None:
     """Log in, stay connected until `stop` is set, then close cleanly.
 
     Does nothing (and says so) without `HEADSHOTS_DISCORD_TOKEN`, so `serve` can always call it.

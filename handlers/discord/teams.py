@@ -11,21 +11,17 @@ Server (Discord's "chat admin").
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from conversations import server_messages as server_msg
-from conversations.callbacks import Action
-from conversations.events import ButtonPressed, ChatRef, Command
-from handlers.discord.components import ConversationButton
+from conversations.servers import messages as server_msg
+from conversations.shared.callbacks import Action
+from conversations.shared.events import ButtonPressed, ChatRef, Command
+from handlers.discord.host import DiscordHost
 from handlers.discord.render import Destination
 
-if TYPE_CHECKING:
-    from handlers.discord.bot import HeadshotBot
-
-TEAM_PATTERN = r"t1\.[a-z]{2}\.[0-9]+\.[^.]*\.[A-Za-z0-9_-]+"
 MANAGE = ("status", "export", "cancel")
 
 
@@ -34,19 +30,8 @@ def is_admin(interaction: discord.Interaction[Any]) -> bool:
     return bool(permissions.manage_guild or permissions.administrator)
 
 
-class TeamButton(ConversationButton, template=f"(?P<data>{TEAM_PATTERN})"):
-    """A team order button; anyone may press it, the conversation decides what is allowed."""
-
-    async def interaction_check(self, _interaction: discord.Interaction[Any], /) -> bool:
-        return True
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        client: Any = interaction.client
-        await TeamCommands(client).pressed(interaction, self.data)
-
-
 class TeamCommands:
-    def __init__(self, bot: HeadshotBot) -> None:
+    def __init__(self, bot: DiscordHost) -> None:
         self.bot = bot
 
     async def chat_of(self, interaction: discord.Interaction[Any], *, in_dm: bool) -> tuple[ChatRef, Any]:
@@ -87,7 +72,7 @@ class TeamCommands:
             )
 
 
-def team_group(bot: HeadshotBot) -> app_commands.Group:
+def team_group(bot: DiscordHost) -> app_commands.Group:
     group = app_commands.Group(name="team", description="Team orders: matching headshots for a whole team")
     commands = TeamCommands(bot)
 

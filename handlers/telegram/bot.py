@@ -16,14 +16,12 @@ import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -33,11 +31,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.settings import Settings
-from conversations import messages as msg
-from conversations.delivery import Outgoing
 from conversations.dialogue import Conversation
-from conversations.events import (
+from conversations.shared import messages as msg
+from conversations.shared.delivery import Outgoing
+from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
     Command,
@@ -46,13 +43,15 @@ from conversations.events import (
     TextReceived,
     UnsupportedInput,
 )
-from conversations.replies import ProgressMessage, Reply
+from conversations.shared.replies import ProgressMessage, Reply
 from handlers.telegram.albums import MediaGroupCollector
+from handlers.telegram.config import TelegramConfig
 from handlers.telegram.render import Renderer
 from handlers.telegram.teams import TeamHandlers
 from handlers.telegram.updates import (
     BOT_API_DOWNLOAD_LIMIT,
     PLATFORM,
+    AppType,
     IncomingImage,
     chat_ref,
     incoming_image,
@@ -86,13 +85,11 @@ UNSUPPORTED = (
 )
 IMAGES = filters.PHOTO | filters.Document.IMAGE
 
-AppType: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
-
 
 class TelegramBot:
     """Owns the PTB application and the courier loop; `start()` polls, `stop()` shuts down."""
 
-    def __init__(self, settings: Settings, conversation: Conversation) -> None:
+    def __init__(self, settings: TelegramConfig, conversation: Conversation) -> None:
         self.settings = settings
         self.conversation = conversation
         self.courier = conversation.courier
@@ -269,7 +266,7 @@ class TelegramBot:
         async for reply in replies:
             sent = await renderer.send(reply)
             if metrics is not None and started:
-                metrics.reply_seconds.labels(platform=PLATFORM).observe(time.perf_counter() - started)
+                metrics.observe_reply(PLATFORM, time.perf_counter() - started)
                 started = 0.0  # the first reply is the one a user waits for
             if isinstance(reply, ProgressMessage) and isinstance(sent, Message):
                 await self.conversation.progress_message_sent(chat, str(sent.message_id))
@@ -302,10 +299,10 @@ class TelegramBot:
     def _count_delivery(self, item: Outgoing, outcome: str) -> None:
         metrics = self.conversation.services.metrics
         if metrics is not None and item.entry_id is not None:  # albums, not progress edits
-            metrics.deliveries.labels(platform=PLATFORM, outcome=outcome).inc()
+            metrics.count_delivery(PLATFORM, outcome)
 
 
-def webhook_secret(settings: Settings) -> str:
+def webhook_secret(settings: TelegramConfig) -> str:
     """The configured secret, or one derived from the token (stable across restarts, not the
     token itself): Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -."""
     if settings.telegram_webhook_secret:

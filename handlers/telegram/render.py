@@ -14,7 +14,7 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
-from conversations.replies import (
+from conversations.shared.replies import (
     Document,
     EditProgress,
     Image,

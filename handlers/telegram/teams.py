@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator
+from typing import Protocol
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from conversations.events import ButtonPressed, ChatRef, Command
+from conversations.dialogue import Conversation
+from conversations.shared.events import ButtonPressed, ChatRef, Command
+from conversations.shared.replies import Reply
 from handlers.telegram.render import Renderer
-from handlers.telegram.updates import chat_ref
-
-if TYPE_CHECKING:
-    from handlers.telegram.bot import AppType, TelegramBot
+from handlers.telegram.updates import AppType, chat_ref
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,19 @@ TEAM_BUTTON_PATTERN = r"^t1\."
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
 
+class TeamHost(Protocol):
+    """What team handlers use of `handlers.telegram.bot.TelegramBot`."""
+
+    application: AppType
+    conversation: Conversation
+
+    async def render_replies(
+        self, chat: ChatRef, renderer: Renderer, replies: AsyncIterator[Reply]
+    ) -> None: ...
+
+
 class TeamHandlers:
-    def __init__(self, bot: TelegramBot) -> None:
+    def __init__(self, bot: TeamHost) -> None:
         self.bot = bot
 
     def wire(self, app: AppType) -> None:

@@ -6,14 +6,18 @@ No decisions about the dialogue here, only reading Telegram's objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from telegram import Message, Update
+from telegram.ext import Application
 
-from conversations.events import ChatRef, UnsupportedInput
+from conversations.shared.events import ChatRef, UnsupportedInput
 
 PLATFORM = "telegram"
 BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 """The Bot API's getFile refuses bigger files."""
+
+AppType: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
 def chat_ref(update: Update) -> ChatRef | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conversations import states
+from conversations.shared import states
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "conversation.md"
 TRANSITION = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\[\*\]|\w+)\s*(?::.*)?$")

@@ -9,7 +9,7 @@ from storage.erasure import delete_team, delete_team_member_data
 from storage.models import CustomStyle, Job, Photo, Result, SelfieSession, Team, TeamMember, User
 from storage.photos import LocalPhotoStore
 from storage.teams import join_team, member_progress, open_team_in_chat, team_by_code
-from tests.conversations.team_rows import make_team
+from tests.conversations.teams.team_rows import make_team
 
 
 def _count(db: Database, model: type) -> int:

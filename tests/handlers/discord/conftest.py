@@ -24,7 +24,8 @@ from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
+from conversations.dialogue import Conversation
+from conversations.shared.services import Services
 from engine.pipeline import EngineResources, load_engine_resources
 from handlers.discord.bot import HeadshotBot
 from storage.database import Database

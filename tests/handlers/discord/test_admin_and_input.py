@@ -7,10 +7,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from conversations import messages as msg
-from conversations import server_messages as server_msg
-from conversations.callbacks import Action
-from conversations.server_settings import load_server_settings
+from conversations.servers import messages as server_msg
+from conversations.servers.settings import load_server_settings
+from conversations.shared import messages as msg
+from conversations.shared.callbacks import Action
 from handlers.discord.components import action_of
 from tests.emulators.discord import ChannelOption
 from tests.handlers.discord.conftest import DiscordWorld

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from conversations.callbacks import Action
-from conversations.states import DELIVERED
+from conversations.shared.callbacks import Action
+from conversations.shared.states import DELIVERED
 from handlers.discord.components import action_of
 from storage.models import ChatSettings, Job, JobState, SelfieSession
 from tests.emulators.discord import ChannelOption, Message

@@ -9,7 +9,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from conversations.callbacks import Action
+from conversations.shared.callbacks import Action
 from tests.emulators.discord import Message
 from tests.handlers.discord.conftest import DiscordWorld
 

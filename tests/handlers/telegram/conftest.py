@@ -21,7 +21,8 @@ from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import JobQueue
 from bot.observability import Metrics
 from bot.settings import Settings
-from conversations.dialogue import Conversation, Services
+from conversations.dialogue import Conversation
+from conversations.shared.services import Services
 from engine.pipeline import EngineResources, load_engine_resources
 from handlers.telegram import TelegramBot
 from storage.database import Database

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from conversations import messages as msg
+from conversations.shared import messages as msg
 from storage.models import OutboxEntry
 from tests.emulators.telegram import ApiCall
 from tests.handlers.telegram.conftest import Harness

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 from bot.logs import configure_logging
-from conversations import messages as msg
+from conversations.shared import messages as msg
 from engine.pipeline import EngineResources
 from storage.bans import set_banned
 from storage.database import Database

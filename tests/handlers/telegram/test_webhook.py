@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 
-from conversations import messages as msg
+from conversations.shared import messages as msg
 from engine.pipeline import EngineResources
 from handlers.telegram.bot import webhook_secret
 from storage.database import Database

@@ -1,0 +1,263 @@
+"""What each button does, one small method per action, each saving the next state.
+
+Called by `Conversation` with a verified callback and the session it names (ownership is
+already checked). An action that does not fit the session's state answers "not now".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+
+from conversations.personal.orders import make_preview, new_seed, progress_text
+from conversations.personal.selfies import signatures, usable_keys
+from conversations.shared import messages as msg
+from conversations.shared import sessions
+from conversations.shared.callbacks import Action, Callback, CallbackSigner
+from conversations.shared.delivery import job_results, originals
+from conversations.shared.events import ChatRef
+from conversations.shared.keyboards import (
+    ButtonMaker,
+    cancel_order_button,
+    choose_style_button,
+    confirm_buttons,
+    parse_album_arg,
+    preview_buttons,
+    style_picker,
+)
+from conversations.shared.replies import Image, Notice, ProgressMessage, Reply, Text
+from conversations.shared.states import (
+    CHOOSING_STYLE,
+    COLLECTING,
+    CONFIRMING,
+    DELIVERED,
+    ORDER_ACTIVE,
+    PREVIEWING,
+    QUEUED,
+)
+from engine.errors import EngineError
+from storage.erasure import delete_user_data
+from storage.jobs import ACTIVE_STATES
+from storage.models import Job, SelfieSession, User
+from storage.orders import OrderRefusedError, OrderSpec
+
+if TYPE_CHECKING:
+    from conversations.shared.services import Services
+
+log = logging.getLogger(__name__)
+
+PICKING = frozenset({COLLECTING, CHOOSING_STYLE, PREVIEWING, CONFIRMING, DELIVERED})
+"""States from which the style picker may be opened (collecting only once the set is ready)."""
+
+
+class ActionHandler:
+    def __init__(self, services: Services, signer: CallbackSigner) -> None:
+        self.services = services
+        self.db = services.db
+        self.signer = signer
+
+    def _make(self, chat: ChatRef, row: SelfieSession) -> ButtonMaker:
+        assert row.id is not None
+        return ButtonMaker(self.signer, chat.platform, chat.user_id, row.id)
+
+    async def run(self, chat: ChatRef, user: User, row: SelfieSession, cb: Callback) -> AsyncIterator[Reply]:
+        assert user.id is not None
+        current = await asyncio.to_thread(sessions.current_session, self.db, user.id)
+        if cb.action == Action.FULL_RESOLUTION:
+            async for reply in self._originals(user, row, cb.arg):
+                yield reply
+            return
+        if current is None or current.id != row.id:
+            yield Notice(msg.STALE_BUTTON)
+            yield Text(msg.STALE_BUTTON)
+            return
+        ready = row.state != COLLECTING or bool(row.data.get("ready"))
+        make = self._make(chat, row)
+        if cb.action in {
+            Action.CHOOSE_STYLES,
+            Action.STYLE_PAGE,
+            Action.BACK_TO_STYLES,
+            Action.ANOTHER_STYLE,
+        }:
+            if row.state not in PICKING or not ready:
+                yield Notice(msg.NOT_NOW)
+                return
+            await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
+            page = int(cb.arg) if cb.action == Action.STYLE_PAGE and cb.arg.isdigit() else 0
+            text, buttons = style_picker(make, self.services.engine.styles.list(), page)
+            yield Notice("")
+            yield Text(text, buttons)
+        elif cb.action == Action.PICK_STYLE and row.state in PICKING and ready:
+            async for reply in self._preview(make, row, cb.arg):
+                yield reply
+        elif cb.action == Action.PREVIEW_OK and row.state == PREVIEWING:
+            await asyncio.to_thread(sessions.save_session, self.db, row, state=CONFIRMING)
+            assert row.id is not None
+            keys = await self._usable_keys(row)
+            settings = self.services.settings
+            yield Notice("")
+            yield Text(
+                msg.CONFIRM_SUMMARY.format(
+                    style=row.style,
+                    photos=len(keys),
+                    count=settings.candidates_per_order,
+                    keep=settings.album_size,
+                ),
+                confirm_buttons(make),
+            )
+        elif cb.action == Action.CONFIRM and row.state == CONFIRMING:
+            async for reply in self._order(chat, user, row, make, seed=new_seed(), extra={}):
+                yield reply
+        elif cb.action == Action.MORE_LIKE and row.state == DELIVERED and parse_album_arg(cb.arg):
+            async for reply in self._more_like(chat, user, row, make, cb.arg):
+                yield reply
+        elif cb.action == Action.CANCEL_ORDER and row.state in ORDER_ACTIVE:
+            await self._cancel_job(row)
+            await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
+            yield Notice(msg.JOB_CANCELLED)
+            yield Text(msg.JOB_CANCELLED, choose_style_button(make))
+        else:
+            yield Notice(msg.NOT_NOW)
+
+    async def _usable_keys(self, row: SelfieSession) -> tuple[str, ...]:
+        assert row.id is not None
+        photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
+        verdict = self.services.engine.assessor.assess_set(signatures(photos))
+        return usable_keys(photos, verdict)
+
+    async def _preview(self, make: ButtonMaker, row: SelfieSession, style: str) -> AsyncIterator[Reply]:
+        styles = self.services.engine.styles
+        if style not in styles:
+            yield Notice(msg.NOT_NOW)
+            return
+        template = styles.get(style)
+        await asyncio.to_thread(sessions.save_session, self.db, row, state=PREVIEWING, style=template.name)
+        yield Notice("")
+        yield Text(msg.MAKING_PREVIEW.format(style=template.label))
+        assert row.id is not None
+        photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
+        usable = [p for p in photos if p.ok]
+        try:
+            async with self.services.engine_gate.exclusive():
+                image = await asyncio.to_thread(
+                    make_preview, self.services.engine, self.services.store, usable, template.name
+                )
+        except EngineError as exc:
+            await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
+            yield Text(msg.PREVIEW_FAILED.format(reason=exc.user_message), choose_style_button(make))
+            return
+        yield Image(image, msg.PREVIEW_CAPTION.format(label=template.label), preview_buttons(make))
+
+    async def _order(
+        self,
+        chat: ChatRef,
+        user: User,
+        row: SelfieSession,
+        make: ButtonMaker,
+        *,
+        seed: int,
+        extra: dict[str, object],
+    ) -> AsyncIterator[Reply]:
+        assert user.id is not None
+        assert row.id is not None
+        assert row.style is not None
+        settings = self.services.settings
+        spec = OrderSpec(
+            user_id=user.id,
+            platform=chat.platform,
+            chat_id=chat.chat_id,
+            style=row.style,
+            photo_keys=await self._usable_keys(row),
+            backend=settings.generation_backend,
+            count=settings.candidates_per_order,
+            keep=min(settings.album_size, settings.candidates_per_order),
+            seed=seed,
+            session_id=row.id,
+            team_id=row.team_id,
+            extra=extra,
+        )
+        try:
+            job = await self.services.jobs.submit(spec)
+        except OrderRefusedError as exc:
+            yield Notice("")
+            yield Text(msg.ORDER_REFUSED.format(reason=exc.user_message))
+            return
+        status = await self.services.jobs.status(job.id)
+        text = progress_text(status)
+        await asyncio.to_thread(
+            sessions.save_session, self.db, row, state=QUEUED, data={"job_id": job.id, "progress_text": text}
+        )
+        yield Notice("")
+        yield ProgressMessage(text, cancel_order_button(make))
+
+    def _album_job(self, user: User, row: SelfieSession, arg: str) -> tuple[int, str | None]:
+        """The (rank, job) an album button means: the job it names if that job is this user's,
+        else the session's latest (buttons made before jobs were named)."""
+        rank, named = parse_album_arg(arg) or (0, None)
+        if named is not None:
+            with self.db.session() as session:
+                job = session.get(Job, named)
+            return rank, named if job is not None and job.user_id == user.id else None
+        return rank, row.data.get("job_id")
+
+    async def _more_like(
+        self, chat: ChatRef, user: User, row: SelfieSession, make: ButtonMaker, arg: str
+    ) -> AsyncIterator[Reply]:
+        rank, job_id = await asyncio.to_thread(self._album_job, user, row, arg)
+        results = await asyncio.to_thread(job_results, self.db, job_id) if job_id else []
+        chosen = next((r for r in results if r.rank == rank), None)
+        if chosen is None:
+            yield Notice(msg.NOT_NOW)
+            return
+        seed = int(chosen.params.get("seed", new_seed()))
+        yield Text(msg.MORE_LIKE_PLACED.format(rank=rank))
+        extra: dict[str, object] = {"more_like": {"job_id": job_id, "rank": rank, "params": chosen.params}}
+        async for reply in self._order(chat, user, row, make, seed=seed, extra=extra):
+            yield reply
+
+    async def _originals(self, user: User, row: SelfieSession, arg: str) -> AsyncIterator[Reply]:
+        _rank, job_id = await asyncio.to_thread(self._album_job, user, row, arg)
+        if row.state != DELIVERED or not job_id:
+            yield Notice(msg.NOT_NOW)
+            return
+        yield Notice("")
+        for reply in await asyncio.to_thread(originals, self.db, self.services.store, job_id):
+            yield reply
+
+    async def _cancel_job(self, row: SelfieSession) -> bool:
+        job_id = row.data.get("job_id")
+        if row.state not in ORDER_ACTIVE or not job_id:
+            return False
+        await self.services.jobs.cancel(job_id)
+        return True
+
+    async def end_session(self, row: SelfieSession | None) -> bool:
+        """Stop the session's order if it has one and delete the session with its photos."""
+        if row is None:
+            return False
+        had_order = await self._cancel_job(row)
+        await asyncio.to_thread(sessions.delete_session, self.db, self.services.store, row)
+        return had_order
+
+    async def delete(self, user: User, *, confirmed: bool) -> AsyncIterator[Reply]:
+        """Erase everything of `user` (after stopping their orders), or keep it."""
+        assert user.id is not None
+        yield Notice("")
+        if not confirmed:
+            yield Text(msg.DELETE_KEPT)
+            return
+        with self.db.session() as session:
+            active = list(
+                session.exec(select(Job.id).where(Job.user_id == user.id, col(Job.state).in_(ACTIVE_STATES)))
+            )
+            every = list(session.exec(select(Job.id).where(Job.user_id == user.id)))
+        for job_id in active:
+            await self.services.jobs.cancel(job_id)
+        files = await asyncio.to_thread(delete_user_data, self.db, self.services.store, user.id)
+        await self.services.jobs.forget(every)  # and their records in Redis
+        log.info("deleted the data of user %s (%d files)", user.id, files)
+        yield Text(msg.DELETED.format(files=files))

@@ -1,0 +1,106 @@
+"""The button layouts: the paged style picker, the preview and order buttons, the album's.
+
+Every button's data is signed for the user who will press it (`conversations.shared.callbacks`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conversations.shared import messages as msg
+from conversations.shared.callbacks import Action, Callback, CallbackSigner
+from conversations.shared.replies import Button, Keyboard
+from engine.styles import StyleTemplate
+
+STYLES_PER_PAGE = 6
+STYLES_PER_ROW = 2
+MORE_LIKE_BUTTONS = 3
+
+
+@dataclass(frozen=True)
+class ButtonMaker:
+    """Signs buttons for one user of one platform, in one session."""
+
+    signer: CallbackSigner
+    platform: str
+    user_id: str
+    session_id: int
+
+    def __call__(self, label: str, action: Action, arg: str = "") -> Button:
+        data = self.signer.sign(self.platform, self.user_id, Callback(action, self.session_id, arg))
+        return Button(label, data)
+
+
+def style_pages(count: int) -> int:
+    return max(1, math.ceil(count / STYLES_PER_PAGE))
+
+
+def style_picker(make: ButtonMaker, styles: Sequence[StyleTemplate], page: int) -> tuple[str, Keyboard]:
+    """One page of the style picker with previous / next buttons where there are more."""
+    pages = style_pages(len(styles))
+    page = max(0, min(page, pages - 1))
+    shown = styles[page * STYLES_PER_PAGE : (page + 1) * STYLES_PER_PAGE]
+    rows: list[tuple[Button, ...]] = [
+        tuple(make(t.label, Action.PICK_STYLE, t.name) for t in shown[i : i + STYLES_PER_ROW])
+        for i in range(0, len(shown), STYLES_PER_ROW)
+    ]
+    nav = []
+    if page > 0:
+        nav.append(make(msg.PREVIOUS, Action.STYLE_PAGE, str(page - 1)))
+    if page < pages - 1:
+        nav.append(make(msg.NEXT, Action.STYLE_PAGE, str(page + 1)))
+    if nav:
+        rows.append(tuple(nav))
+    return msg.STYLE_PICKER.format(page=page + 1, pages=pages), tuple(rows)
+
+
+def choose_style_button(make: ButtonMaker) -> Keyboard:
+    return ((make(msg.CHOOSE_STYLE, Action.CHOOSE_STYLES),),)
+
+
+def preview_buttons(make: ButtonMaker) -> Keyboard:
+    return ((make(msg.LOOKS_GOOD, Action.PREVIEW_OK), make(msg.ANOTHER_STYLE, Action.BACK_TO_STYLES)),)
+
+
+def confirm_buttons(make: ButtonMaker) -> Keyboard:
+    return ((make(msg.CONFIRM, Action.CONFIRM),), (make(msg.BACK, Action.BACK_TO_STYLES),))
+
+
+def cancel_order_button(make: ButtonMaker) -> Keyboard:
+    return ((make(msg.CANCEL_ORDER, Action.CANCEL_ORDER),),)
+
+
+def album_buttons(make: ButtonMaker, ranks: Sequence[int], job_id: str = "") -> Keyboard:
+    """The buttons under an album. They name their job, so pressing them on an older album
+    (after "more like" made a newer one) still acts on the album they sit under."""
+    more = tuple(
+        make(msg.MORE_LIKE.format(rank=r), Action.MORE_LIKE, album_arg(r, job_id))
+        for r in ranks[:MORE_LIKE_BUTTONS]
+    )
+    rows: list[tuple[Button, ...]] = [more] if more else []
+    rows.append(
+        (
+            make(msg.ANOTHER_STYLE, Action.ANOTHER_STYLE),
+            make(msg.FULL_RESOLUTION, Action.FULL_RESOLUTION, album_arg(0, job_id)),
+        )
+    )
+    return tuple(rows)
+
+
+def delete_buttons(make: ButtonMaker) -> Keyboard:
+    return ((make(msg.DELETE_YES, Action.DELETE_YES), make(msg.DELETE_NO, Action.DELETE_NO)),)
+
+
+def album_arg(rank: int, job_id: str) -> str:
+    """`rank:job` for album buttons (rank 0 when the button is not about one image)."""
+    return f"{rank}:{job_id}" if job_id else str(rank)
+
+
+def parse_album_arg(arg: str) -> tuple[int, str | None] | None:
+    """(rank, job id or None) from `album_arg`'s format, or None if it is not one."""
+    rank, _, job_id = arg.partition(":")
+    if not rank.isdigit():
+        return None
+    return int(rank), job_id or None

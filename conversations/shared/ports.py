@@ -1,0 +1,101 @@
+"""What the conversation needs from the rest of the service, declared here, plugged in by `bot/`.
+
+The dialogue is an inner layer: it may not import the composition root. So it names the
+ports it uses (the job queue, the metrics it records, the limits and knobs it reads) as
+protocols, and `bot/serve.py` hands in real ones (`bot.jobs.queue.JobQueue`,
+`bot.observability.Metrics`, the one `bot.settings.Settings`). Tests hand in the same real
+objects, or small fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from storage.models import Job, JobState
+from storage.orders import OrderSpec
+
+
+class ConversationConfig(Protocol):
+    """The settings the dialogue reads. `bot.settings.Settings` provides them as they are
+    (structural typing: one source of defaults and validation, no copy to keep in sync)."""
+
+    @property
+    def callback_secret(self) -> str: ...
+    @property
+    def min_selfies(self) -> int: ...
+    @property
+    def max_selfies(self) -> int: ...
+    @property
+    def max_upload_bytes(self) -> int: ...
+    @property
+    def daily_quota(self) -> int:
+        """Orders per user per day where a community server sets none; 0 = unlimited."""
+
+    @property
+    def candidates_per_order(self) -> int: ...
+    @property
+    def album_size(self) -> int: ...
+    @property
+    def generation_backend(self) -> str: ...
+    @property
+    def outbox_lease_s(self) -> int: ...
+    @property
+    def team_reminder_before_s(self) -> float: ...
+    @property
+    def rate_user_per_minute(self) -> float: ...
+    @property
+    def rate_user_burst(self) -> int: ...
+    @property
+    def rate_chat_per_minute(self) -> float: ...
+    @property
+    def rate_chat_burst(self) -> int: ...
+    @property
+    def admin_ids(self) -> Sequence[str]:
+        """Who may /ban, as "platform:user_id"."""
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Everything a progress message shows. `position` is 1 for the next job to start;
+    `eta_s` is seconds until the album is expected (None until there is timing history)."""
+
+    job_id: str
+    state: JobState
+    position: int | None
+    eta_s: float | None
+    stage: str | None
+    progress: float
+    attempts: int
+    worker: str | None
+    error: str | None
+    album_key: str | None
+
+
+class JobQueue(Protocol):
+    """Orders go in, their status comes out (`bot.jobs.queue.JobQueue`: Redis or embedded)."""
+
+    async def submit(self, spec: OrderSpec) -> Job:
+        """Queue an order; raises `storage.orders.OrderRefusedError` over a user's limit."""
+
+    async def cancel(self, job_id: str) -> JobState: ...
+
+    async def forget(self, job_ids: list[str]) -> None:
+        """Drop these jobs' traces outside the database too (after /delete)."""
+
+    async def status(self, job_id: str) -> JobStatus:
+        """Raises `storage.jobs.JobNotFoundError` for a job that is gone."""
+
+
+class Metrics(Protocol):
+    """What the chat side records (`bot.observability.Metrics`, on Prometheus)."""
+
+    def count_verdict(self, code: str) -> None:
+        """One selfie verdict issue ("ok" for a good photo)."""
+
+    def observe_reply(self, platform: str, seconds: float) -> None:
+        """Time from a chat update to the first reply the user sees."""
+
+    def count_delivery(self, platform: str, outcome: str) -> None:
+        """An album posted ("sent") or not ("failed")."""

@@ -1,0 +1,30 @@
+"""What every part of the conversation works with, built once by `headshots serve` (or a test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conversations.shared.gate import EngineGate
+from conversations.shared.ports import ConversationConfig, JobQueue, Metrics
+from engine.pipeline import EngineResources
+from storage.database import Database
+from storage.photos import PhotoStore
+
+
+@dataclass(frozen=True)
+class Services:
+    """The conversation's ports and resources.
+
+    `engine` must not be shared with a worker running in the same process: face models
+    (dlib's detector) are not thread-safe, so the conversation shares them between verdicts
+    and previews through `engine_gate`, and a worker needs its own copy.
+    """
+
+    settings: ConversationConfig
+    db: Database
+    store: PhotoStore
+    engine: EngineResources
+    jobs: JobQueue
+    engine_gate: EngineGate = field(default_factory=EngineGate)
+    metrics: Metrics | None = None
+    """Verdict counts and reply times go here when set (`headshots serve` with a metrics port)."""

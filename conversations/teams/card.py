@@ -1,0 +1,82 @@
+"""The order card in the shared chat: who joined, who is ready, generating, done, who still
+has to act. Names and states only, never a photo.
+
+Each member's status is derived from their team session and latest team job
+(`storage.teams.member_progress`), so the card is recomputed, not bookkept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from conversations.shared.callbacks import Action, CallbackSigner
+from conversations.shared.replies import Keyboard
+from conversations.teams import messages as tmsg
+from conversations.teams.buttons import ANYONE, TeamButtonMaker
+from storage.models import JobState, Team
+from storage.teams import MemberProgress
+
+TO_ACT = frozenset({"joined", "collecting", "ready", "done", "redo", "failed"})
+"""Statuses that wait for the member (generating waits for us, picked is finished)."""
+
+
+def member_status(progress: MemberProgress) -> str:
+    """One of `team_messages.STATUS`'s keys."""
+    member, job, row = progress.member, progress.job, progress.session
+    if member.pick_result_id is not None:
+        return "picked"
+    if job is not None and job.state in {JobState.QUEUED, JobState.RUNNING}:
+        return "generating"
+    if member.state == "redo":
+        return "redo"
+    if job is not None and job.state == JobState.DONE:
+        return "done" if row is not None and row.state == "delivered" else "generating"
+    if job is not None and job.state == JobState.FAILED:
+        return "failed"
+    if row is not None and row.data.get("ready"):
+        return "ready"
+    if row is not None and progress.good_photos > 0:
+        return "collecting"
+    return "joined"
+
+
+def deadline_text(deadline: datetime | None) -> str:
+    return deadline.strftime("%Y-%m-%d %H:%M UTC") if deadline is not None else ""
+
+
+def card_text(team: Team, organiser: str, members: Sequence[MemberProgress], style_label: str) -> str:
+    deadline = tmsg.CARD_DEADLINE.format(when=deadline_text(team.deadline)) if team.deadline else ""
+    lines = [
+        tmsg.CARD_TITLE.format(name=team.name),
+        tmsg.CARD_DETAILS.format(style=style_label, photos=team.photos_per_member, deadline=deadline),
+        tmsg.CARD_ORGANISER.format(name=organiser),
+        "",
+    ]
+    if not members:
+        lines.append(tmsg.CARD_NO_MEMBERS)
+    else:
+        statuses = [(p.member.display_name, member_status(p)) for p in members]
+        lines.append(tmsg.CARD_MEMBERS.format(count=len(members)))
+        for name, status in statuses:
+            icon, words = tmsg.STATUS[status]
+            lines.append(tmsg.CARD_MEMBER.format(icon=icon, name=name, status=words))
+        count = {s: sum(1 for _, st in statuses if st == s) for s in tmsg.STATUS}
+        lines += [
+            "",
+            tmsg.CARD_TOTALS.format(
+                done=count["picked"], count=len(members), generating=count["generating"], ready=count["ready"]
+            ),
+        ]
+        waiting = [name for name, status in statuses if status in TO_ACT]
+        lines.append(tmsg.CARD_TO_ACT.format(names=", ".join(waiting)) if waiting else tmsg.CARD_ALL_DONE)
+    lines += ["", tmsg.CARD_JOIN]
+    return "\n".join(lines)
+
+
+def card_buttons(signer: CallbackSigner, team: Team) -> Keyboard:
+    """Join (a deep link where the platform has them), export and cancel (checked on press)."""
+    assert team.id is not None
+    make = TeamButtonMaker(signer, team.platform, ANYONE, team.id)
+    join = make(tmsg.JOIN, Action.TEAM_JOIN, deep_link=f"team_{team.code}")
+    return ((join,), (make(tmsg.EXPORT, Action.TEAM_EXPORT), make(tmsg.CANCEL_TEAM, Action.TEAM_CANCEL)))
