@@ -10,6 +10,7 @@ between steps on cancel.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -302,13 +303,15 @@ class DiffusersBackend:
             return image, "no_face"
         size = min(self.options.face_detail_size, max(image.size)) // 8 * 8
         patch = face_detail.cut(image, region, size)
+        strength = self.options.face_detail_strength
+        steps = max(plan.steps, math.ceil(1 / strength))  # img2img runs int(steps x strength) >= 1
         kwargs: dict[str, Any] = {
             **self._encoder.encode([spec.prompt], [spec.negative_prompt]).as_kwargs(),
             "image": patch,
-            "strength": self.options.face_detail_strength,
+            "strength": strength,
             "width": size,
             "height": size,
-            "num_inference_steps": plan.steps,
+            "num_inference_steps": steps,
             "guidance_scale": plan.guidance,
             "generator": [torch.Generator("cpu").manual_seed(spec.seed)],
             "output_type": "pil",

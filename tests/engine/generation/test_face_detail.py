@@ -68,6 +68,15 @@ def test_detail_pass_redraws_the_face_and_nothing_else(
     assert not changed[~inside].any()
 
 
+def test_detail_pass_runs_at_least_one_step(
+    backends: tuple[DiffusersBackend, DiffusersBackend], crops: list[FaceCrop]
+) -> None:
+    detailed, _plain = backends
+    # One step at strength 0.5 would be int(0.5) = 0 image-to-image steps (diffusers fails).
+    candidate = run(detailed, replace(make_request(crops, count=1), steps=1))[0]
+    assert candidate.params["face_detail"] == "done"
+
+
 def test_no_face_found_leaves_the_candidate_as_it_is(
     backends: tuple[DiffusersBackend, DiffusersBackend], crops: list[FaceCrop]
 ) -> None:
