@@ -191,6 +191,9 @@ class Settings(BaseSettings):
         default=60, ge=0, description="On SIGTERM, time the current job gets to finish before re-queueing."
     )
     outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Tries to post one album (backoff doubles from 30 s) before giving up."
+    )
 
     # Observability.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -64,7 +65,11 @@ class HeadshotBot(commands.Bot):
         delivery_interval_s: float = DELIVERY_INTERVAL_S,
     ) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            help_command=None,
+            # Names come from users (a team called "@everyone"): nothing the bot posts pings.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
         self.db = db
@@ -274,7 +279,17 @@ class HeadshotBot(commands.Bot):
             await interaction.followup.send(server_msg.SHARE_NOT_ALLOWED, ephemeral=True)
             return
         rank = int(data.split(".")[3] or "1")
-        result = await asyncio.to_thread(shared_result, self.db, self.store, int(session_of(data)), rank)
+        result = await asyncio.to_thread(
+            partial(
+                shared_result,
+                self.db,
+                self.store,
+                platform=PLATFORM,
+                user_id=chat.user_id,
+                session_id=int(session_of(data)),
+                rank=rank,
+            )
+        )
         if result is None:
             await interaction.followup.send(server_msg.SHARE_NOTHING, ephemeral=True)
             return
@@ -309,9 +324,9 @@ class HeadshotBot(commands.Bot):
                         transform=self.keyboard_transform(),
                     )
                     await courier.reply_sent(item, count)
-            except discord.HTTPException:
-                log.exception("could not post to Discord chat %s; will retry", item.chat_id)
-                await courier.unsent(item)
+            except discord.HTTPException as error:
+                log.exception("could not post to Discord chat %s", item.chat_id)
+                await courier.unsent(item, permanent=refused_for_good(error))
             else:
                 await courier.sent(item)
 
@@ -359,8 +374,16 @@ def merge_texts(replies: list[Reply]) -> list[Reply]:
     return merged
 
 
+def refused_for_good(error: discord.HTTPException) -> str | None:
+    """Why Discord will never take this channel's messages (None: it may, later): DMs closed
+    or the bot blocked (403), the channel gone (404)."""
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return f"Discord refused ({error.status}): {error.text or error.code}"
+    return None
+
+
 def dms_closed(error: discord.HTTPException) -> bool:
     return isinstance(error, discord.Forbidden) and error.code == DMS_CLOSED_CODE
 
 
-__all__ = ["HeadshotBot", "dms_closed", "merge_texts"]
+__all__ = ["HeadshotBot", "dms_closed", "merge_texts", "refused_for_good"]

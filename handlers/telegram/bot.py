@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message, Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -288,10 +288,10 @@ class TelegramBot:
             for count, reply in enumerate(item.replies, start=1):
                 await renderer.send(reply)
                 await self.courier.reply_sent(item, count)
-        except Exception:
+        except Exception as exc:
             log.exception("could not post to chat %s", item.chat_id)
             self._count_delivery(item, "failed")
-            await self.courier.unsent(item)
+            await self.courier.unsent(item, permanent=refused_for_good(exc))
             return
         self._count_delivery(item, "sent")
         await self.courier.sent(item)
@@ -300,6 +300,15 @@ class TelegramBot:
         metrics = self.conversation.services.metrics
         if metrics is not None and item.entry_id is not None:  # albums, not progress edits
             metrics.count_delivery(PLATFORM, outcome)
+
+
+def refused_for_good(error: BaseException) -> str | None:
+    """Why the Bot API will never take this chat's messages (None: it may, later)."""
+    if isinstance(error, Forbidden):
+        return f"Telegram refused (403): {error.message}"
+    if isinstance(error, BadRequest) and "chat not found" in error.message.lower():
+        return f"Telegram refused (400): {error.message}"
+    return None
 
 
 def webhook_secret(settings: TelegramConfig) -> str:

@@ -8,6 +8,7 @@ intervals so lost jobs are found in seconds.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -109,6 +110,8 @@ def make_env(tmp_path: Path, redis_url: str, **overrides: str) -> JobEnv:
         "HEADSHOTS_LOG_LEVEL": "INFO",
         # The assessor passes 6 of person_a's 8 photos; an order of those must be accepted.
         "HEADSHOTS_MIN_SELFIES": "4",
+        # Workers on Redis refuse to start without a real signing key (bot.callback_key).
+        "HEADSHOTS_CALLBACK_SECRET": secrets.token_urlsafe(48),
         **overrides,
     }
     fields = {
