@@ -144,10 +144,15 @@ def make_pipeline(tokenizer: CLIPTokenizer) -> StableDiffusionXLPipeline:
 def faceid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dict[str, torch.Tensor]]:
     """IP-Adapter-FaceID's checkpoint layout: an MLP projection to 4 tokens plus one
     to_k_ip/to_v_ip pair per cross-attention layer, numbered as the original repo does."""
-    cross_dim = unet.config.cross_attention_dim
-    tokens = 4
     generator = torch.Generator().manual_seed(1)
-    image_proj = {
+    image_proj = _id_projection(embed_dim, unet.config.cross_attention_dim, generator)
+    return {"image_proj": image_proj, "ip_adapter": _kv_layers(unet, generator)}
+
+
+def _id_projection(embed_dim: int, cross_dim: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """FaceID's MLP from the embedding to 4 tokens (`proj.0`, `proj.2`) and their LayerNorm."""
+    tokens = 4
+    return {
         "proj.0.weight": torch.randn(embed_dim * 2, embed_dim, generator=generator) * 0.05,
         "proj.0.bias": torch.zeros(embed_dim * 2),
         "proj.2.weight": torch.randn(cross_dim * tokens, embed_dim * 2, generator=generator) * 0.05,
@@ -155,7 +160,6 @@ def faceid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dic
         "norm.weight": torch.ones(cross_dim),
         "norm.bias": torch.zeros(cross_dim),
     }
-    return {"image_proj": image_proj, "ip_adapter": _kv_layers(unet, generator)}
 
 
 def _kv_layers(unet: Any, generator: torch.Generator) -> dict[str, torch.Tensor]:
@@ -227,15 +231,9 @@ def faceid_plus_state_dict(
     """IP-Adapter-FaceID-Plus(V2)'s layout: the id MLP to 4 tokens, then a perceiver over the
     CLIP image encoder's patch features (`perceiver_resampler.*`), cross_dim / 64 heads."""
     cross_dim = unet.config.cross_attention_dim
-    tokens = 4
     generator = torch.Generator().manual_seed(4)
     image_proj = {
-        "proj.0.weight": torch.randn(embed_dim * 2, embed_dim, generator=generator) * 0.05,
-        "proj.0.bias": torch.zeros(embed_dim * 2),
-        "proj.2.weight": torch.randn(cross_dim * tokens, embed_dim * 2, generator=generator) * 0.05,
-        "proj.2.bias": torch.zeros(cross_dim * tokens),
-        "norm.weight": torch.ones(cross_dim),
-        "norm.bias": torch.zeros(cross_dim),
+        **_id_projection(embed_dim, cross_dim, generator),
         "perceiver_resampler.proj_in.weight": torch.randn(cross_dim, clip_hidden, generator=generator) * 0.2,
         "perceiver_resampler.proj_in.bias": torch.zeros(cross_dim),
         "perceiver_resampler.proj_out.weight": torch.randn(cross_dim, cross_dim, generator=generator) * 0.2,
