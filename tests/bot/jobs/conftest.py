@@ -7,6 +7,7 @@ intervals so lost jobs are found in seconds.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -115,7 +116,8 @@ def make_env(tmp_path: Path, redis_url: str, **overrides: str) -> JobEnv:
         **overrides,
     }
     fields = {
-        key.removeprefix("HEADSHOTS_").lower(): value
+        # JSON values (dicts, lists) are decoded as pydantic-settings decodes the environment.
+        key.removeprefix("HEADSHOTS_").lower(): json.loads(value) if value[:1] in "{[" else value
         for key, value in env.items()
         if key.startswith("HEADSHOTS_")
     }
