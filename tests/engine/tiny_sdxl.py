@@ -329,7 +329,8 @@ def save_tiny_models(root: Path) -> TinyModels:
 
 def load_tiny_backend(models: TinyModels, folder: Path, *, embed_dim: int = 128) -> Any:
     """The diffusers backend on the tiny models on CPU, with a face-ID adapter sized for
-    `embed_dim`-value embeddings (dlib's 128 by default) and the canny ControlNet."""
+    `embed_dim`-value embeddings (dlib's 128 by default) and the openpose ControlNet the
+    built-in styles use."""
     from engine.generation.diffusers_backend import DiffusersBackend
     from engine.generation.options import GenerationOptions
 
@@ -339,9 +340,9 @@ def load_tiny_backend(models: TinyModels, folder: Path, *, embed_dim: int = 128)
         base=models.base,
         ip_adapter=folder,
         ip_adapter_weight=IP_ADAPTER_WEIGHT,
-        controlnets=MappingProxyType({"canny": models.controlnets["canny"]}),
+        controlnets=MappingProxyType({"openpose": models.controlnets["openpose"]}),
     )
     options = GenerationOptions(
-        device="cpu", dtype="float32", controlnets=("canny",), scheduler="euler", local_files_only=True
+        device="cpu", dtype="float32", controlnets=("openpose",), scheduler="euler", local_files_only=True
     )
     return DiffusersBackend.load(ids, options)
