@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         description="The bot is used in a business: refuse models not cleared for commercial use.",
     )
     face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
-    grading_face_backend: Literal["auto", "dlib", "insightface"] = Field(
+    grading_face_backend: Literal["auto", "dlib", "dlib5", "insightface"] = Field(
         default="auto",
         description="Face model that grades identity; auto: the other model when installed (dlib always is).",
     )
@@ -148,7 +148,7 @@ class Settings(BaseSettings):
         default=3, ge=1, le=4, description="Selfies passed to FLUX.2 as references."
     )
     flux2_reference_size: int = Field(
-        default=1024, ge=256, le=1024, description="Side of each aligned reference crop (multiple of 16)."
+        default=1024, ge=64, le=1024, multiple_of=16, description="Side of each aligned reference crop."
     )
     device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")
     dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
@@ -176,6 +176,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Who may /ban in chat, as JSON: ["telegram:12345", "discord:6789"].',
     )
+    intake: Literal["local", "queue"] = Field(
+        default="local",
+        description="Photo verdicts in the bot process, or on `headshots intake` workers via Redis.",
+    )
+    intake_timeout_s: float = Field(
+        default=20.0, gt=0, description="Wait this long for an intake worker, then judge in the bot."
+    )
+    intake_in_flight: int = Field(default=32, ge=1, description="Verdicts a bot process has out at once.")
     studio_daily_quota: int = Field(
         default=1,
         ge=0,

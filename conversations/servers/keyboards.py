@@ -19,7 +19,7 @@ from conversations.servers.settings import (
 )
 from conversations.shared import sessions
 from conversations.shared.callbacks import Action, CallbackSigner
-from conversations.shared.keyboards import STYLES_PER_ROW, ButtonMaker
+from conversations.shared.keyboards import STYLES_PER_ROW, ButtonMaker, style_button
 from conversations.shared.replies import Button, Keyboard
 from engine.styles import StyleTemplate
 from storage.database import Database
@@ -68,6 +68,6 @@ def _all_styles(make: ButtonMaker, styles: Sequence[StyleTemplate]) -> Keyboard:
     """Every offered style on one keyboard (a select menu shows them without paging)."""
     shown = styles[:MAX_PICKER_STYLES]
     return tuple(
-        tuple(make(t.label, Action.PICK_STYLE, t.name) for t in shown[i : i + STYLES_PER_ROW])
+        tuple(style_button(make, t) for t in shown[i : i + STYLES_PER_ROW])
         for i in range(0, len(shown), STYLES_PER_ROW)
     )

@@ -42,11 +42,12 @@ class JobEnv:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _log_files: list[BinaryIO] = field(default_factory=list)
 
-    def start_worker(self, name: str) -> subprocess.Popen[bytes]:
+    def start_worker(self, name: str, command: str = "worker", *extra: str) -> subprocess.Popen[bytes]:
+        """A `headshots worker` (or another `command`, such as `intake`) process."""
         log = (self.logs / f"{name}.log").open("ab")
         self._log_files.append(log)
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "worker", "--name", name],
+            [sys.executable, "-m", "bot.cli", command, "--name", name, *extra],
             env=self.env,
             cwd=REPO,
             stdout=log,
