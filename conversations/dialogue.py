@@ -32,6 +32,7 @@ from conversations.shared.events import (
 )
 from conversations.shared.guard import RateLimiter, Verdict, is_admin
 from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
+from conversations.shared.platform import PlatformLimits
 from conversations.shared.replies import Notice, Reply, Text
 from conversations.shared.services import Services
 from conversations.shared.states import (
@@ -76,6 +77,8 @@ class Conversation:
         )
         self.limiter = RateLimiter(services.settings)
         """Per-user and per-chat token buckets, checked before an event does any work."""
+        self.platforms: dict[str, PlatformLimits] = {}
+        """What each connected platform can do (`add_platform`)."""
 
     def _lock(self, chat: ChatRef) -> asyncio.Lock:
         key = (chat.platform, chat.user_id)
@@ -214,6 +217,14 @@ class Conversation:
         row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
         if row is not None:
             await asyncio.to_thread(sessions.save_session, self.db, row, progress_message_id=message_id)
+
+    async def progress_message_moved(self, platform: str, chat_id: str, old_id: str, new_id: str) -> None:
+        """An edit found the progress message (or a team card) gone and posted it anew."""
+        await asyncio.to_thread(sessions.move_progress_message, self.db, platform, chat_id, old_id, new_id)
+
+    def add_platform(self, limits: PlatformLimits) -> None:
+        """An adapter says what its platform can do (`handlers.platform.PlatformDriver` does)."""
+        self.platforms[limits.platform] = limits
 
     def unreadable_reply(self) -> Reply:
         """For an upload the adapter could not even download."""

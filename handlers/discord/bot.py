@@ -27,17 +27,24 @@ from conversations.servers.keyboards import for_server
 from conversations.servers.settings import link_chat, load_server_settings, quota_refusal, server_of_chat
 from conversations.servers.share import shared_result
 from conversations.shared import messages as msg
-from conversations.shared import sessions
 from conversations.shared.callbacks import Action, CallbackError
 from conversations.shared.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
+from conversations.shared.platform import PlatformLimits
 from conversations.shared.replies import Keyboard, Reply, Text
-from conversations.shared.states import ORDER_ACTIVE
 from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
-from handlers.discord.components import ConversationButton, StylePicker, TeamButton, action_of, session_of
+from handlers.discord.components import (
+    MAX_OPTIONS,
+    ConversationButton,
+    StylePicker,
+    TeamButton,
+    action_of,
+    session_of,
+)
 from handlers.discord.config import DiscordConfig
-from handlers.discord.render import Destination, render
+from handlers.discord.render import MAX_CONTENT, MAX_FILES, Destination, DiscordOutput
 from handlers.discord.teams import TeamCommands, team_group
+from handlers.platform import PlatformDriver
 from storage.database import Database
 from storage.photos import PhotoStore
 
@@ -72,6 +79,15 @@ class HeadshotBot(commands.Bot):
         self.conversation = conversation
         self.delivery_interval_s = delivery_interval_s
         self._delivery: asyncio.Task[None] | None = None
+        self.limits = PlatformLimits(
+            PLATFORM,
+            max_upload_bytes=settings.max_upload_bytes,
+            max_text=MAX_CONTENT,
+            media_group=MAX_FILES,
+            styles_per_picker=MAX_OPTIONS,
+        )
+        self.driver = PlatformDriver(conversation, self)
+        """Draws replies, reports progress messages, runs the courier (`handlers.platform`)."""
 
     # -- start-up ------------------------------------------------------------------
 
@@ -108,11 +124,10 @@ class HeadshotBot(commands.Bot):
     async def dm_of(self, user: discord.User | discord.Member) -> discord.DMChannel:
         return user.dm_channel or await user.create_dm()
 
-    def progress_reporter(self, chat: ChatRef) -> Any:
-        async def sent(message_id: str) -> None:
-            await self.conversation.progress_message_sent(chat, message_id)
-
-        return sent
+    def output(self, chat_id: str) -> DiscordOutput:
+        """`PlatformAdapter.output`: where the courier posts into the DM `chat_id`."""
+        channel = self.get_partial_messageable(int(chat_id), type=discord.ChannelType.private)
+        return DiscordOutput(Destination(channel), self.keyboard_transform())
 
     def keyboard_transform(self) -> Any:
         """Discord-only touches: the server's styles in one select menu, the share button."""
@@ -146,12 +161,7 @@ class HeadshotBot(commands.Bot):
                 if photos:
                     collected.extend([r async for r in self.conversation.photos(chat, photos)])
                 replies = merge_texts(collected)
-            await render(
-                replies,
-                destination,
-                progress_sent=self.progress_reporter(chat),
-                transform=self.keyboard_transform(),
-            )
+            await self.driver.answer(chat, replies, DiscordOutput(destination, self.keyboard_transform()))
         except discord.HTTPException:
             raise
         except Exception:
@@ -289,45 +299,7 @@ class HeadshotBot(commands.Bot):
 
     async def _deliver_forever(self) -> None:
         await self.wait_until_ready()
-        while not self.is_closed():
-            try:
-                await self.deliver_once()
-            except Exception:
-                log.exception("Discord delivery round failed; retrying")
-            await asyncio.sleep(self.delivery_interval_s)
-
-    async def deliver_once(self) -> None:
-        courier = self.conversation.courier
-        for item in await courier.collect(PLATFORM):
-            channel = self.get_partial_messageable(int(item.chat_id), type=discord.ChannelType.private)
-            try:
-                for count, reply in enumerate(item.replies, start=1):
-                    await render(
-                        (reply,),
-                        Destination(channel),
-                        progress_sent=self._progress_reposted(item.chat_id),
-                        transform=self.keyboard_transform(),
-                    )
-                    await courier.reply_sent(item, count)
-            except discord.HTTPException:
-                log.exception("could not post to Discord chat %s; will retry", item.chat_id)
-                await courier.unsent(item)
-            else:
-                await courier.sent(item)
-
-    def _progress_reposted(self, chat_id: str) -> Any:
-        """The progress message was gone and posted anew: later edits go to the new one."""
-
-        async def sent(message_id: str) -> None:
-            states = sorted(ORDER_ACTIVE)
-            rows = await asyncio.to_thread(sessions.sessions_in_states, self.db, PLATFORM, states)
-            for row, _user in rows:
-                if row.chat_id == chat_id:
-                    await asyncio.to_thread(
-                        sessions.save_session, self.db, row, progress_message_id=message_id
-                    )
-
-        return sent
+        await self.driver.run_courier(self.delivery_interval_s)
 
     # -- errors ---------------------------------------------------------------------------
 
