@@ -34,7 +34,7 @@ from PIL import Image
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.jobs.execute import load_engine
+from bot.engine_config import load_engine_from_settings
 from bot.jobs.queue import JobQueue
 from bot.observability import Metrics
 from bot.settings import Settings
@@ -188,7 +188,7 @@ async def run(users: int, duration: float, data: Path, database_url: str, wait_s
     queue = JobQueue.for_redis(settings, db)
     await queue.connect()
     metrics = Metrics()
-    engine = await asyncio.to_thread(load_engine, settings)
+    engine = await asyncio.to_thread(load_engine_from_settings, settings)
     store = LocalPhotoStore(settings.effective_photo_dir)
     bot = TelegramBot(settings, Conversation(Services(settings, db, store, engine, queue, metrics=metrics)))
     await bot.start(poll_timeout=1)

@@ -13,6 +13,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.preset_values import preset_overrides
+from engine.generation.options import DTypeName, IdentityMode, SchedulerName
 from storage.s3_location import S3Location
 
 ENV_PREFIX = "HEADSHOTS_"
@@ -100,10 +101,8 @@ class Settings(BaseSettings):
     instantid_controlnet_id: str = "InstantX/InstantID"
     fast_lora_id: str = "ByteDance/SDXL-Lightning"
     fast_lora_weight: str = "sdxl_lightning_8step_lora.safetensors"
-    generation_identity: Literal["faceid", "instantid", "none"] = "faceid"
-    generation_scheduler: Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"] = (
-        "dpmpp_2m_karras"
-    )
+    generation_identity: IdentityMode = "faceid"
+    generation_scheduler: SchedulerName = "dpmpp_2m_karras"
     generation_fast: bool = Field(
         default=False, description="Few-step LoRA (fast_lora_id) instead of 30 steps."
     )
@@ -126,7 +125,7 @@ class Settings(BaseSettings):
         default=1024, ge=256, le=1024, description="Side of each aligned reference crop (multiple of 16)."
     )
     device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")
-    dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+    dtype: DTypeName = "bfloat16"
 
     # Limits.
     min_selfies: int = Field(default=8, ge=1, le=50)

@@ -18,9 +18,10 @@ from conversations.courier import Courier
 from conversations.personal.actions import ActionHandler
 from conversations.personal.orders import progress_text
 from conversations.personal.selfies import take_photos
+from conversations.servers.policy import ServerPolicy
 from conversations.shared import messages as msg
 from conversations.shared import sessions
-from conversations.shared.callbacks import Action, CallbackError, CallbackSigner
+from conversations.shared.callbacks import Action, CallbackError, CallbackSigner, is_team_data
 from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
@@ -45,7 +46,6 @@ from conversations.shared.states import (
     PREVIEWING,
 )
 from conversations.teams import messages as team_msg
-from conversations.teams.buttons import is_team_data
 from conversations.teams.courier import TeamCourier
 from conversations.teams.orders import TeamOrders
 from storage.bans import set_banned
@@ -65,9 +65,14 @@ class Conversation:
         self.settings = services.settings
         self.db = services.db
         self.signer = CallbackSigner(services.settings.callback_secret)
-        self.actions = ActionHandler(services, self.signer)
+        self.platforms: dict[str, PlatformLimits] = {}
+        """What each connected platform can do (`add_platform`)."""
+        self.servers = ServerPolicy(services.db, services.store, self.signer, services.settings.daily_quota)
+        """Community servers' rules: channels, quota, offered styles, sharing."""
+        self.actions = ActionHandler(services, self.signer, self.servers, self.platforms)
         self.courier = Courier(services, self.signer)
         """Progress edits and finished albums, for the adapters' background loop."""
+        self.courier.album_hooks.append(self.servers.album)
         self.teams = TeamOrders(services, self.signer)
         team_courier = TeamCourier(self.teams)
         self.courier.sources.append(team_courier.collect)
@@ -77,8 +82,6 @@ class Conversation:
         )
         self.limiter = RateLimiter(services.settings)
         """Per-user and per-chat token buckets, checked before an event does any work."""
-        self.platforms: dict[str, PlatformLimits] = {}
-        """What each connected platform can do (`add_platform`)."""
 
     def _lock(self, chat: ChatRef) -> asyncio.Lock:
         key = (chat.platform, chat.user_id)

@@ -45,6 +45,11 @@ def find_user(db: Database, platform: str, platform_user_id: str) -> User | None
         ).first()
 
 
+def get_user(db: Database, user_id: int) -> User | None:
+    with db.session() as session:
+        return session.get(User, user_id)
+
+
 def current_session(db: Database, user_id: int) -> SelfieSession | None:
     """The user's latest session (older ones only answer their own album's buttons)."""
     with db.session() as session:

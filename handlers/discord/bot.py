@@ -23,14 +23,12 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from conversations.servers import messages as server_msg
-from conversations.servers.keyboards import for_server
-from conversations.servers.settings import link_chat, load_server_settings, quota_refusal, server_of_chat
-from conversations.servers.share import shared_result
+from conversations.servers.policy import SharePost
 from conversations.shared import messages as msg
 from conversations.shared.callbacks import Action, CallbackError
 from conversations.shared.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
 from conversations.shared.platform import PlatformLimits
-from conversations.shared.replies import Keyboard, Reply, Text
+from conversations.shared.replies import Reply, Text
 from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
 from handlers.discord.components import (
@@ -39,14 +37,11 @@ from handlers.discord.components import (
     StylePicker,
     TeamButton,
     action_of,
-    session_of,
 )
 from handlers.discord.config import DiscordConfig
 from handlers.discord.render import MAX_CONTENT, MAX_FILES, Destination, DiscordOutput
 from handlers.discord.teams import TeamCommands, team_group
 from handlers.platform import PlatformDriver
-from storage.database import Database
-from storage.photos import PhotoStore
 
 if TYPE_CHECKING:
     from conversations.dialogue import Conversation
@@ -65,8 +60,6 @@ class HeadshotBot(commands.Bot):
         self,
         *,
         settings: DiscordConfig,
-        db: Database,
-        store: PhotoStore,
         conversation: Conversation,
         delivery_interval_s: float = DELIVERY_INTERVAL_S,
     ) -> None:
@@ -74,8 +67,6 @@ class HeadshotBot(commands.Bot):
             command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None
         )
         self.settings = settings
-        self.db = db
-        self.store = store
         self.conversation = conversation
         self.delivery_interval_s = delivery_interval_s
         self._delivery: asyncio.Task[None] | None = None
@@ -127,16 +118,7 @@ class HeadshotBot(commands.Bot):
     def output(self, chat_id: str) -> DiscordOutput:
         """`PlatformAdapter.output`: where the courier posts into the DM `chat_id`."""
         channel = self.get_partial_messageable(int(chat_id), type=discord.ChannelType.private)
-        return DiscordOutput(Destination(channel), self.keyboard_transform())
-
-    def keyboard_transform(self) -> Any:
-        """Discord-only touches: the server's styles in one select menu, the share button."""
-        styles = self.conversation.services.engine.styles.list()
-
-        def transform(keyboard: Keyboard) -> Keyboard:
-            return for_server(self.db, self.conversation.signer, PLATFORM, keyboard, styles)
-
-        return transform
+        return DiscordOutput(Destination(channel))
 
     async def answer(
         self,
@@ -161,7 +143,7 @@ class HeadshotBot(commands.Bot):
                 if photos:
                     collected.extend([r async for r in self.conversation.photos(chat, photos)])
                 replies = merge_texts(collected)
-            await self.driver.answer(chat, replies, DiscordOutput(destination, self.keyboard_transform()))
+            await self.driver.answer(chat, replies, DiscordOutput(destination))
         except discord.HTTPException:
             raise
         except Exception:
@@ -174,10 +156,8 @@ class HeadshotBot(commands.Bot):
         """Why this server channel is not one the bot answers in (None: it is)."""
         if interaction.guild_id is None:
             return None
-        server = await asyncio.to_thread(load_server_settings, self.db, PLATFORM, str(interaction.guild_id))
-        if server.allows_channel(str(interaction.channel_id)):
-            return None
-        return server_msg.CHANNEL_NOT_ALLOWED.format(channels=", ".join(f"<#{c}>" for c in server.channels))
+        servers = self.conversation.servers
+        return await servers.channel_refusal(PLATFORM, str(interaction.guild_id), str(interaction.channel_id))
 
     async def start_session(self, interaction: discord.Interaction[Any]) -> None:
         """`/headshot start` (already deferred): the dialogue moves to the member's DMs."""
@@ -188,8 +168,7 @@ class HeadshotBot(commands.Bot):
         dm = await self.dm_of(interaction.user)
         chat = self.chat_ref(interaction.user, dm)
         if interaction.guild_id is not None:
-            await asyncio.to_thread(link_chat, self.db, PLATFORM, chat.chat_id, str(interaction.guild_id))
-            refusal = await asyncio.to_thread(self.order_refusal, chat)
+            refusal = await self.conversation.servers.open_from_server(chat, str(interaction.guild_id))
             if refusal is not None:
                 await interaction.followup.send(refusal, ephemeral=True)
                 return
@@ -257,11 +236,6 @@ class HeadshotBot(commands.Bot):
         if action_of(data) == Action.SHARE_AVATAR:
             await self._share(interaction, chat, data)
             return
-        if action_of(data) == Action.CONFIRM:
-            refusal = await asyncio.to_thread(self.order_refusal, chat)
-            if refusal is not None:
-                await interaction.followup.send(refusal, ephemeral=True)
-                return
         await self.answer(chat, [ButtonPressed(data)], destination)
         if in_server and not destination.sent_followup:
             await interaction.followup.send("✓", ephemeral=True)
@@ -269,30 +243,17 @@ class HeadshotBot(commands.Bot):
     async def team_button_pressed(self, interaction: discord.Interaction[Any], data: str) -> None:
         await TeamCommands(self).pressed(interaction, data)
 
-    def order_refusal(self, chat: ChatRef) -> str | None:
-        """Why the member's server refuses another order today (None: go ahead)."""
-        server_id = server_of_chat(self.db, PLATFORM, chat.chat_id)
-        if server_id is None:
-            return None
-        server = load_server_settings(self.db, PLATFORM, server_id)
-        return quota_refusal(self.db, PLATFORM, chat.user_id, server, self.settings.daily_quota)
-
     async def _share(self, interaction: discord.Interaction[Any], chat: ChatRef, data: str) -> None:
-        server_id = server_of_chat(self.db, PLATFORM, chat.chat_id)
-        server = load_server_settings(self.db, PLATFORM, server_id) if server_id else None
-        if server is None or not (server.public_results and server.share_channel):
-            await interaction.followup.send(server_msg.SHARE_NOT_ALLOWED, ephemeral=True)
+        """Post the member's result in the server's share channel, if the server allows it."""
+        post = await self.conversation.servers.share(chat, data)
+        if not isinstance(post, SharePost):
+            await interaction.followup.send(post, ephemeral=True)
             return
-        rank = int(data.split(".")[3] or "1")
-        result = await asyncio.to_thread(shared_result, self.db, self.store, int(session_of(data)), rank)
-        if result is None:
-            await interaction.followup.send(server_msg.SHARE_NOTHING, ephemeral=True)
-            return
-        channel = self.get_partial_messageable(int(server.share_channel), guild_id=int(server_id or 0))
-        caption = server_msg.SHARE_POST.format(member=interaction.user.mention, style=result.style)
-        await channel.send(caption, file=discord.File(io.BytesIO(result.image), "avatar_idea.jpg"))
+        channel = self.get_partial_messageable(int(post.channel_id), guild_id=int(post.server_id))
+        caption = server_msg.SHARE_POST.format(member=interaction.user.mention, style=post.style)
+        await channel.send(caption, file=discord.File(io.BytesIO(post.image), "avatar_idea.jpg"))
         await interaction.followup.send(
-            server_msg.SHARED.format(rank=rank, channel=f"<#{server.share_channel}>"), ephemeral=True
+            server_msg.SHARED.format(rank=post.rank, channel=f"<#{post.channel_id}>"), ephemeral=True
         )
 
     # -- albums and progress nobody asked for at that moment --------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,15 +65,9 @@ def _file(data: bytes, filename: str) -> discord.File:
     return discord.File(io.BytesIO(data), filename=filename)
 
 
-def _view_kwargs(buttons: Keyboard, transform: KeyboardTransform | None) -> dict[str, Any]:
-    if transform is not None:
-        buttons = transform(buttons)
+def _view_kwargs(buttons: Keyboard) -> dict[str, Any]:
     view = keyboard_view(buttons)
     return {"view": view} if view is not None else {}
-
-
-KeyboardTransform = Callable[[Keyboard], Keyboard]
-"""A platform tweak applied to every keyboard before it is drawn (e.g. the share button)."""
 
 
 def media_chunks(images: Sequence[bytes], captions: Sequence[str]) -> list[tuple[list[discord.File], str]]:
@@ -113,12 +107,11 @@ def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
 class DiscordOutput:
     """Draws replies at one `Destination` (`handlers.platform.ChatOutput`)."""
 
-    def __init__(self, destination: Destination, transform: KeyboardTransform | None = None) -> None:
+    def __init__(self, destination: Destination) -> None:
         self.destination = destination
-        self.transform = transform
 
     def _view(self, buttons: Keyboard) -> dict[str, Any]:
-        return _view_kwargs(buttons, self.transform)
+        return _view_kwargs(buttons)
 
     async def text(self, text: str, buttons: Keyboard) -> str | None:
         *first, last = split_text(text)
