@@ -57,6 +57,7 @@ def load_engine_from_settings(settings: Settings, backends: Sequence[str] | None
         diffusers_options = generation_options(settings)
     return load_engine_resources(
         face_backend=settings.face_backend,
+        grading_face_backend=settings.grading_face_backend,
         insightface_pack=settings.insightface_pack,
         insightface_root=settings.insightface_root,
         backends=names,

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
         description="The bot is used in a business: refuse models not cleared for commercial use.",
     )
     face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
+    grading_face_backend: Literal["auto", "dlib", "insightface"] = Field(
+        default="auto",
+        description="Face model that grades identity; auto: the other model when installed (dlib always is).",
+    )
     insightface_pack: str = "buffalo_l"
     insightface_root: Path = Field(default=Path("~/.insightface").expanduser())
     base_model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"
@@ -165,6 +169,9 @@ class Settings(BaseSettings):
         default=60, ge=0, description="On SIGTERM, time the current job gets to finish before re-queueing."
     )
     outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Tries to post one album (backoff doubles from 30 s) before giving up."
+    )
 
     # Observability.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -24,6 +24,7 @@ from conversations.shared.states import CHOOSING_STYLE, DELIVERED, GENERATING, O
 from storage import outbox
 from storage.jobs import JobNotFoundError
 from storage.models import Job, JobState, OutboxEntry, SelfieSession, User
+from storage.photos import InvalidKeyError
 
 if TYPE_CHECKING:
     from conversations.shared.services import Services
@@ -42,40 +43,93 @@ class Courier:
         """Reshape an album's replies (team orders: "Pick #N" buttons); run in a thread."""
 
     async def collect(self, platform: str) -> list[Outgoing]:
-        """Progress edits for running orders and the albums waiting in the outbox."""
+        """Progress edits for running orders and the albums waiting in the outbox.
+
+        Each album is built on its own: one whose files are gone or whose build fails is
+        recorded (`_failed`) and the others still go out this round. If the round is stopped
+        half-way, the entries it claimed but did not hand out are released at once.
+        """
         outgoing = await self._progress(platform)
         for source in self.sources:
             outgoing.extend(await source(platform))
         entries = await asyncio.to_thread(
             outbox.claim, self.db, platform, lease_s=self.services.settings.outbox_lease_s
         )
-        for entry in entries:
-            delivery = await asyncio.to_thread(self._album, entry)
+        for index, entry in enumerate(entries):
+            try:
+                delivery = await asyncio.to_thread(self._album, entry)
+            except asyncio.CancelledError:
+                await asyncio.to_thread(self._release, entries[index:])
+                raise
+            except Exception as exc:  # noqa: BLE001 -- one bad album must not stall the others
+                await asyncio.to_thread(self._failed, entry, exc)
+                continue
             if delivery is not None:
                 outgoing.append(delivery)
         return outgoing
 
+    def _release(self, entries: list[OutboxEntry]) -> None:
+        for entry in entries:
+            if entry.id is not None:
+                outbox.release(self.db, entry.id)
+
+    def _failed(self, entry: OutboxEntry, exc: Exception) -> None:
+        """An album that could not be built: a missing file never comes back, so it is given
+        up at once (and why recorded); anything else is tried again with backoff, a few times."""
+        assert entry.id is not None
+        if isinstance(exc, FileNotFoundError | InvalidKeyError):
+            log.error("album of outbox entry %s has a missing file; giving up: %s", entry.id, exc)
+            outbox.give_up(self.db, entry.id, f"album file missing: {exc}")
+            return
+        log.error("album of outbox entry %s could not be built", entry.id, exc_info=exc)
+        max_attempts = self.services.settings.outbox_max_attempts
+        outbox.retry_later(self.db, entry.id, f"{type(exc).__name__}: {exc}", max_attempts=max_attempts)
+
     async def sent(self, item: Outgoing) -> None:
-        """Every reply of `item` reached the chat: the album is delivered, for good."""
+        """Every reply of `item` reached the chat: the album is delivered, for good.
+
+        The session is moved on before the entry is closed; should the process die between the
+        two, `_progress` finds the job done with its entry closed and moves the session on."""
         if item.entry_id is None:
             return
-        await asyncio.to_thread(outbox.mark_delivered, self.db, item.entry_id)
         if item.session_id is not None:
-            row = await asyncio.to_thread(sessions.get_session, self.db, item.session_id)
-            if row is not None and row.state in ORDER_ACTIVE:
-                await asyncio.to_thread(sessions.save_session, self.db, row, state=DELIVERED)
+            await asyncio.to_thread(self._delivered_session, item.session_id)
+        await asyncio.to_thread(outbox.mark_delivered, self.db, item.entry_id)
+
+    def _delivered_session(self, session_id: int) -> None:
+        row = sessions.get_session(self.db, session_id)
+        if row is not None and row.state in ORDER_ACTIVE:
+            sessions.save_session(self.db, row, state=DELIVERED)
 
     async def reply_sent(self, item: Outgoing, count: int) -> None:
         """The first `count` replies of `item` reached the chat (see `outbox.note_sent`)."""
         if item.entry_id is not None:
             await asyncio.to_thread(outbox.note_sent, self.db, item.entry_id, item.already_sent + count)
 
-    async def unsent(self, item: Outgoing) -> None:
-        """Posting failed half-way: the album stays claimed until its lease runs out
-        (`Settings.outbox_lease_s`) and is then posted again, so a chat API outage is not
-        answered with a burst of retries."""
-        if item.entry_id is not None:
-            log.warning("album of outbox entry %s not delivered; retried after the lease", item.entry_id)
+    async def unsent(self, item: Outgoing, *, permanent: str | None = None) -> None:
+        """Posting failed half-way.
+
+        `permanent` (the adapter's reading of the platform's answer: the user blocked the bot,
+        the chat is gone) closes the entry with that reason. Otherwise the album is posted
+        again after a backoff that doubles with each attempt (a chat API outage is not
+        answered with a burst of retries), and given up after `Settings.outbox_max_attempts`.
+        """
+        if item.entry_id is None:
+            return
+        if permanent is not None:
+            log.warning("album of outbox entry %s refused for good: %s", item.entry_id, permanent)
+            await asyncio.to_thread(outbox.give_up, self.db, item.entry_id, permanent)
+            return
+        again = await asyncio.to_thread(
+            outbox.retry_later,
+            self.db,
+            item.entry_id,
+            "posting failed",
+            max_attempts=self.services.settings.outbox_max_attempts,
+        )
+        log.warning(
+            "album of outbox entry %s not delivered; %s", item.entry_id, "retried" if again else "gave up"
+        )
 
     def _make(self, user: User, row: SelfieSession | None) -> ButtonMaker:
         session_id = row.id if row is not None and row.id is not None else 0
@@ -112,6 +166,9 @@ class Courier:
                 return []
             return [EditProgress(row.progress_message_id, text, cancel_order_button(make))]
         if status.state == JobState.DONE:
+            if await asyncio.to_thread(outbox.is_closed, self.db, status.job_id):
+                # Delivered (or given up) but the session was not moved on: a crash between.
+                await asyncio.to_thread(sessions.save_session, self.db, row, state=DELIVERED)
             return []  # the outbox brings the album
         await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
         if status.state == JobState.FAILED:

@@ -1,7 +1,9 @@
 """The album: ranked images, their scores, a contact sheet, and the files on disk.
 
 `album.json` describes everything a chat needs to deliver the album and answer "more like
-#3" later: the rank, the file, every score and the parameters that made each image.
+#3" later: the rank, the file, every score, the raw identity cosine, the shot descriptor and
+the parameters that made each image; `stats.identity` names the grading face model and gives
+the album's median and minimum cosine.
 """
 
 from __future__ import annotations
@@ -88,7 +90,9 @@ def item_record(rank: int, item: ScoredCandidate, file_name: str) -> dict[str, A
         "quality": item.quality,
         "style_fit": item.style_fit,
         "cluster": item.cluster,
+        "identity_cosine": item.details.get("identity_cosine"),
         "details": _json_safe(dict(item.details)),
+        "descriptor": None if item.descriptor is None else item.descriptor.to_json(),
         "embedding": None if item.embedding is None else [round(float(v), 6) for v in item.embedding],
         "params": _json_safe(params),
     }

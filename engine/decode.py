@@ -16,10 +16,10 @@ import math
 import unicodedata
 import warnings
 
-import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from engine.errors import ImageRejectedError
+from engine.pixels import LARGE_DECODES, LargeDecodes, decoded_bytes, reduction, to_rgb8
 from engine.types import Photo
 
 log = logging.getLogger(__name__)
@@ -77,29 +77,21 @@ def shown_name(name: str) -> str:
     return visible
 
 
+ORIENTATION = 0x0112
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""EXIF orientation -> the transposition that makes the photo upright (as `ImageOps.exif_transpose`)."""
+
+
 def _rejected(message: str, code: str = "unreadable") -> ImageRejectedError:
     return ImageRejectedError(message, code=code)
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """RGB 8-bit from any mode: 16-bit and float are rescaled, alpha is laid on white."""
-    mode = image.mode
-    if mode in {"I;16", "I;16L", "I;16B", "I;16N", "I"}:
-        values = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if mode != "I" or values.max(initial=0) > 255 else 255.0
-        image = Image.fromarray(np.clip(values / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
-    elif mode == "F":
-        values = np.asarray(image, dtype=np.float64)
-        peak = 1.0 if values.max(initial=0) <= 1.0 else 255.0
-        image = Image.fromarray(np.clip(values / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
-    has_alpha = image.mode in {"RGBA", "LA", "PA", "RGBa", "La"} or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def _frames(image: Image.Image) -> int:
@@ -107,13 +99,22 @@ def _frames(image: Image.Image) -> int:
 
 
 def decode_photo(
-    data: bytes, name: str, *, max_bytes: int, max_pixels: int, max_side: int | None = None
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    max_side: int | None = None,
+    large_decodes: LargeDecodes = LARGE_DECODES,
 ) -> Photo:
     """Decode `data` into an upright RGB `Photo`.
 
-    `max_side` lets JPEGs decode at a reduced scale (1/2, 1/4, 1/8: libjpeg's DCT scaling,
-    several times faster) while the long side stays at least `max_side`; the pixel limit
-    applies to the stored size, before any reduction.
+    `max_side` reduces big images while the long side stays at least `max_side`: JPEGs decode
+    at a reduced scale (1/2, 1/4, 1/8: libjpeg's DCT scaling, several times faster), HEICs
+    from an embedded thumbnail when one is big enough, and the rest (PNG, WebP: Pillow has no
+    scaled decoder for them) are reduced band by band straight after decoding, before any
+    conversion (`engine.pixels`). The pixel limit applies to the stored size, before any
+    reduction. Big decodes run on `large_decodes`' few threads, so a burst of huge uploads takes turns.
 
     Raises `ImageRejectedError` with code `too_large` (bytes or pixels over the limits, a
     decompression bomb) or `unreadable` (empty, truncated, not an image, animated, a video).
@@ -144,11 +145,26 @@ def decode_photo(
             ) from exc
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             raise _rejected(f"{label} is not a photo we can read. {SEND_A_PHOTO}") from exc
-        return _decode_opened(image, data, name, label=label, max_pixels=max_pixels, max_side=max_side)
+        return _decode_opened(
+            image,
+            data,
+            name,
+            label=label,
+            max_pixels=max_pixels,
+            max_side=max_side,
+            large_decodes=large_decodes,
+        )
 
 
 def _decode_opened(
-    image: Image.Image, data: bytes, name: str, *, label: str, max_pixels: int, max_side: int | None
+    image: Image.Image,
+    data: bytes,
+    name: str,
+    *,
+    label: str,
+    max_pixels: int,
+    max_side: int | None,
+    large_decodes: LargeDecodes,
 ) -> Photo:
     source_format = str(image.format or "")
     if source_format not in ACCEPTED_FORMATS:
@@ -166,13 +182,25 @@ def _decode_opened(
         )
     if width < 1 or height < 1:
         raise _rejected(f"{label} has no pixels. {SEND_A_PHOTO}")
-    if max_side is not None and source_format in {"JPEG", "MPO"} and max(width, height) > 2 * max_side:
+    if max_side is not None and max(width, height) > 2 * max_side and source_format != "PNG":
+        # Decode at a reduced scale where the format can: libjpeg's DCT scaling (1/2..1/8), or
+        # a HEIC's embedded scaled thumbnail when it is big enough.
         factor = max_side / max(width, height)
         image.draft("RGB", (math.ceil(width * factor), math.ceil(height * factor)))
-    try:
+    factor = reduction(image.size, max_side)
+    cost = decoded_bytes(image.mode, image.size)
+
+    def load_upright() -> Image.Image:
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        rgb = _to_rgb(upright if upright is not None else image)
+        orientation = image.getexif().get(ORIENTATION, 1)
+        rgb = to_rgb8(image, factor)
+        if rgb is not image:
+            image.close()  # the full-size copy goes now, not when the caller lets go
+        method = UPRIGHT.get(orientation)
+        return rgb if method is None else rgb.transpose(method)
+
+    try:
+        rgb = large_decodes.run(cost, load_upright)
     except Image.DecompressionBombError as exc:
         raise _rejected(
             f"{label} has too many pixels to process. Send a smaller photo.", "too_large"

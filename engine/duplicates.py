@@ -17,13 +17,12 @@ Selfie intake (`engine.identity.assess_set`) and album ranking use the same
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from engine.crops import crop_face
-from engine.types import Face, FloatArray, ImageArray
+from engine.types import Face, Fingerprint, FloatArray, ImageArray
 
 IMAGE_HASH_BITS = 7
 """Whole-frame dHash bits (of 64) within which two photos are one: distinct shared photos
@@ -42,20 +41,6 @@ BORDER_TOLERANCE = 12
 """Grey levels within which an edge row or column counts as a flat border (screenshot frames)."""
 FACE_HASH_SIDE = 96
 """The aligned face crop is hashed at this size; the hash reads its inner 64 x 64."""
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What duplicate detection compares; every part is optional (no face, old stored rows).
-
-    `image_hash` is 16 hex digits, `face_hash` 64 hex digits, `geometry` the aligned,
-    normalised landmarks flattened, `embedding` the L2-normalised face embedding.
-    """
-
-    image_hash: str | None = None
-    face_hash: str | None = None
-    geometry: tuple[float, ...] | None = None
-    embedding: tuple[float, ...] | None = None
 
 
 def _bits_to_hex(bits: np.ndarray) -> str:

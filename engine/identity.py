@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from engine.attributes import summarise
-from engine.duplicates import Fingerprint, duplicate_of, hash_distance
+from engine.duplicates import duplicate_of, hash_distance
 from engine.types import (
+    Fingerprint,
     FloatArray,
     IdentityProfile,
     IssueCode,

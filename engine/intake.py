@@ -15,7 +15,7 @@ import time
 
 from engine.attributes import describe_face
 from engine.decode import decode_photo
-from engine.duplicates import Fingerprint, dhash, fingerprint
+from engine.duplicates import dhash, fingerprint
 from engine.errors import ImageRejectedError
 from engine.faces.rotation import detect_upright
 from engine.identity import assess_set
@@ -24,6 +24,7 @@ from engine.types import (
     AssessedPhoto,
     Attribute,
     FaceAnalyzer,
+    Fingerprint,
     IssueCode,
     Photo,
     PhotoSignature,

@@ -8,8 +8,12 @@
 3. pick the style;
 4. plan the batch (prompts and variations);
 5. generate the candidates with the chosen backend ("preview" or "diffusers");
-6. post-process every candidate to a finished 2048 px image;
-7. rank, drop failures, keep the best of each look, and make the album.
+6. rank them at generation size (identity graded by the grading face model, failures and
+   duplicates dropped, a varied album chosen by MMR over the shot descriptor);
+7. post-process and upscale only the images that will be delivered, and make the album.
+
+Ranking comes before polishing: upscaling 40 candidates to throw 28 away cost most of an
+order's time on a CPU worker (docs/benchmarks.md, "order time").
 
 Progress leaves through `progress` (a `ProgressEvent` per step, `stage` one of `STAGES`);
 `cancel` is checked between steps and stops the run with `GenerationCancelledError`.
@@ -28,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from engine.album import contact_sheet
 from engine.crops import crop_face
-from engine.errors import SetNotReadyError
+from engine.errors import ModelUnavailableError, SetNotReadyError
 from engine.faces import load_face_analyzer
+from engine.grading import build_grader, identity_summary
 from engine.intake import Assessment, Assessor
 from engine.postprocess import PostProcessor, load_upscaler
 from engine.preview import PreviewBackend
@@ -53,7 +58,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STAGES = ("assess", "identity", "style", "plan", "generate", "postprocess", "rank", "album")
+STAGES = ("assess", "identity", "style", "plan", "generate", "rank", "postprocess", "album")
 BACKENDS = ("preview", "diffusers")
 REFERENCE_SIZE = 1024
 GENERATE_CHUNK = 4
@@ -69,6 +74,8 @@ class EngineResources:
     backends: Mapping[str, GenerationBackend]
     postprocessor: PostProcessor
     assessor: Assessor
+    grader: FaceAnalyzer | None = None
+    """The face model that grades identity (None: the conditioning `analyzer` itself)."""
 
     def with_styles(self, templates: Sequence[StyleTemplate]) -> EngineResources:
         """These resources offering `templates` too (a team's custom template, say): the same
@@ -92,6 +99,7 @@ class EngineResources:
 def load_engine_resources(
     *,
     face_backend: str = "dlib",
+    grading_face_backend: str = "auto",
     insightface_pack: str = "buffalo_l",
     insightface_root: Path | None = None,
     backends: Sequence[str] = ("preview",),
@@ -108,15 +116,19 @@ def load_engine_resources(
 
     Slow (seconds for dlib, minutes for SDXL): call once at start-up. The diffusers backend
     needs `diffusers_models`; a missing model raises `ModelUnavailableError` naming it.
+    `grading_face_backend` "auto" grades with the other face model when it is installed
+    (dlib always is); `device` "auto" puts the upscaler and insightface on a CUDA GPU when
+    the machine has one.
     """
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         raise ValueError(f"backends must be among {', '.join(BACKENDS)}, got {sorted(unknown)}")
     analyzer = load_face_analyzer(
-        face_backend, insightface_pack=insightface_pack, insightface_root=insightface_root
+        face_backend, insightface_pack=insightface_pack, insightface_root=insightface_root, device=device
     )
+    grader = _load_grader(grading_face_backend, analyzer, insightface_pack, insightface_root, device)
     styles = StyleLibrary.builtin(styles_dir)
-    upscale_device = "cpu" if device == "auto" else device
+    upscale_device = torch_device(device) if upscaler_path is not None else "cpu"
     postprocessor = PostProcessor(
         upscaler=load_upscaler(upscaler_path, device=upscale_device), detect=analyzer.detect
     )
@@ -132,7 +144,31 @@ def load_engine_resources(
     assessor = Assessor(
         analyzer, max_bytes=max_upload_bytes, max_pixels=max_image_pixels, min_photos=min_selfies
     )
-    return EngineResources(analyzer, styles, loaded, postprocessor, assessor)
+    return EngineResources(analyzer, styles, loaded, postprocessor, assessor, grader)
+
+
+def torch_device(device: str) -> str:
+    """`auto` -> "cuda" when torch sees a GPU, else "cpu"; anything else as given."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _load_grader(
+    name: str, analyzer: FaceAnalyzer, pack: str, root: Path | None, device: str
+) -> FaceAnalyzer | None:
+    if name in ("auto", analyzer.name):
+        if name == analyzer.name:
+            return None
+        name = "dlib" if analyzer.name == "insightface" else "insightface"
+        try:
+            return load_face_analyzer(name, insightface_pack=pack, insightface_root=root, device=device)
+        except ModelUnavailableError:
+            log.info("identity graded by %s itself: the %s face model is not installed", analyzer.name, name)
+            return None
+    return load_face_analyzer(name, insightface_pack=pack, insightface_root=root, device=device)
 
 
 Selfie = tuple[str, bytes] | Photo
@@ -273,19 +309,28 @@ def run_pipeline(
         progress(ProgressEvent("generate", len(candidates), len(specs)))
     done("generate")
 
-    # 6. Post-process to finished 2048 px images.
-    finished = []
-    for index, candidate in enumerate(candidates):
-        cancel.raise_if_cancelled()
-        finished.append(resources.postprocessor.finish(candidate, template.postprocess))
-        progress(ProgressEvent("postprocess", index + 1, len(candidates)))
-    done("postprocess")
-
-    # 7. Rank, drop failures, keep the best of each look; the album.
-    ranking = rank_candidates(finished, profile, resources.analyzer, keep=request.keep, template=template)
+    # 6. Rank at generation size: grade identity, drop failures and duplicates, choose by MMR.
+    grader = build_grader(resources.grader or resources.analyzer, profile, selfies)
+    ranking = rank_candidates(
+        candidates,
+        grader.profile,
+        grader.analyzer,
+        keep=request.keep,
+        template=template,
+        selfie_looks=grader.selfie_looks,
+    )
     progress(ProgressEvent("rank", 1, 1))
     done("rank")
-    sheet = contact_sheet(ranking.kept) if ranking.kept else None
+
+    # 7. Post-process and upscale only what is delivered; the album.
+    kept = []
+    for index, item in enumerate(ranking.kept):
+        cancel.raise_if_cancelled()
+        finished = resources.postprocessor.finish(item.candidate, template.postprocess)
+        kept.append(dataclasses.replace(item, candidate=finished))
+        progress(ProgressEvent("postprocess", index + 1, len(ranking.kept)))
+    done("postprocess")
+    sheet = contact_sheet(kept) if kept else None
     progress(ProgressEvent("album", 1, 1))
     rejected: dict[str, int] = {}
     for item in ranking.rejected:
@@ -297,16 +342,19 @@ def run_pipeline(
         "seed": request.seed,
         "candidates": len(candidates),
         "rejected": rejected,
+        "duplicates": sum(1 for s in ranking.scored if s.duplicate_of is not None),
         "clusters": len({s.cluster for s in ranking.scored if s.rejected is None}),
-        "identity_backend": profile.backend,
-        "identity_threshold": profile.threshold,
+        "conditioning_backend": profile.backend,
+        "identity_backend": grader.profile.backend,
+        "identity_threshold": grader.profile.threshold,
+        "identity": identity_summary(grader, kept),
         "selfies_used": [s.photo.name for s in selfies],
         "seconds": timings,
     }
-    log.info("order done: %s, %d of %d kept, %s", template.name, len(ranking.kept), len(candidates), timings)
+    log.info("order done: %s, %d of %d kept, %s", template.name, len(kept), len(candidates), timings)
     return Album(
         style=template.name,
-        items=ranking.kept,
+        items=tuple(kept),
         contact_sheet=sheet,
         dropped=len(ranking.rejected),
         stats=stats,

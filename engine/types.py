@@ -8,8 +8,8 @@ dot product for every face backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -204,6 +204,73 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Fingerprint:
+    """What duplicate detection compares; every part is optional (no face, old stored rows).
+
+    `image_hash` is 16 hex digits, `face_hash` 64 hex digits, `geometry` the aligned,
+    normalised landmarks flattened, `embedding` the L2-normalised face embedding.
+    """
+
+    image_hash: str | None = None
+    face_hash: str | None = None
+    geometry: tuple[float, ...] | None = None
+    embedding: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ShotDescriptor:
+    """One candidate as a person sees it. Angles in degrees; positions and sizes as
+    fractions of the frame; colours CIELAB (L 0-100); `params` the variation choices."""
+
+    yaw: float
+    pitch: float
+    roll: float
+    face_x: float
+    eye_line: float
+    face_height: float
+    mouth_open: float
+    smile: float
+    light_lr: float
+    light_tb: float
+    backdrop_lab: tuple[float, float, float]
+    attire_lab: tuple[float, float, float]
+    params: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, float):
+                data[key] = round(value, 4)
+            elif isinstance(value, tuple):
+                data[key] = [round(float(v), 2) for v in value]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ShotDescriptor:
+        def lab(key: str) -> tuple[float, float, float]:
+            first, second, third = (float(v) for v in data[key])
+            return first, second, third
+
+        number = {name: float(data[name]) for name in ("yaw", "pitch", "roll", "face_x", "eye_line",
+                  "face_height", "mouth_open", "smile", "light_lr", "light_tb")}  # fmt: skip
+        return cls(
+            yaw=number["yaw"],
+            pitch=number["pitch"],
+            roll=number["roll"],
+            face_x=number["face_x"],
+            eye_line=number["eye_line"],
+            face_height=number["face_height"],
+            mouth_open=number["mouth_open"],
+            smile=number["smile"],
+            light_lr=number["light_lr"],
+            light_tb=number["light_tb"],
+            backdrop_lab=lab("backdrop_lab"),
+            attire_lab=lab("attire_lab"),
+            params={str(k): str(v) for k, v in dict(data.get("params") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
 class ScoredCandidate:
     candidate: Candidate
     identity: float
@@ -215,7 +282,14 @@ class ScoredCandidate:
     details: dict[str, float] = field(default_factory=dict)
     """Every measurement behind the scores (sharpness, exposure, eyes, framing...)."""
     embedding: FloatArray | None = None
-    """The candidate's face embedding: what "more like #3" searches with."""
+    """The candidate's face embedding (grading model): what "more like #3" searches with."""
+    descriptor: ShotDescriptor | None = None
+    """What a person sees as "the same shot" (pose, framing, expression, light, colours,
+    variation params): what the album's diversity and "more like #N" use."""
+    duplicate_of: int | None = None
+    """Index (in the ranked batch) of a better candidate this one is the same picture as."""
+    fingerprint: Fingerprint | None = None
+    """What the duplicate check compares (`engine.duplicates`)."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ in order (`answer`), the progress message's id told to the conversation (also wh
 had to post it anew), the first-reply latency and delivery metrics, and the courier loop
 (`run_courier`): progress edits and finished albums from the outbox, each reply marked sent
 as it goes, so a restart or an outage resumes an album where it stopped instead of posting
-it twice. Rate limiting, bans and the dialogue itself are the conversation's
-(`Conversation.handle`); outgoing API limits are the platform client's (PTB's
-`AIORateLimiter`, discord.py's buckets).
+it twice; a failed post is retried with backoff, or closed for good when the adapter's
+`refused_for_good` says the platform will never take it. Rate limiting, bans and the dialogue
+itself are the conversation's (`Conversation.handle`); outgoing API limits are the platform
+client's (PTB's `AIORateLimiter`, discord.py's buckets).
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class PlatformAdapter(Protocol):
 
     def output(self, chat_id: str) -> ChatOutput:
         """Where messages nobody asked for go (progress edits, albums, team cards)."""
+
+    def refused_for_good(self, error: BaseException) -> str | None:
+        """Why the platform will never take this chat's messages (the user blocked the bot, the
+        chat is gone), read from a failed post's error; None when a later try may work."""
 
 
 async def send_reply(output: ChatOutput, reply: Reply) -> str | None:
@@ -173,10 +178,10 @@ class PlatformDriver:
                 sent = await send_reply(output, reply)
                 await self._progress_posted(item.chat_id, reply, sent)
                 await courier.reply_sent(item, count)
-        except Exception:
-            log.exception("could not post to %s chat %s; retried later", self.platform, item.chat_id)
+        except Exception as exc:
+            log.exception("could not post to %s chat %s", self.platform, item.chat_id)
             self._count_delivery(item, "failed")
-            await courier.unsent(item)
+            await courier.unsent(item, permanent=self.adapter.refused_for_good(exc))
             return
         self._count_delivery(item, "sent")
         await courier.sent(item)

@@ -33,6 +33,16 @@ def add_entry(session: Session, job: Job, *, kind: str, payload: dict[str, Any])
 
 SENT_REPLIES = "sent_replies"
 """Payload key: how many of the album's messages already reached the chat."""
+GAVE_UP = "gave_up"
+"""Payload key: why delivery was given up (the chat refused for good, attempts ran out).
+Such an entry is closed like a delivered one (`delivered_at` is when it was closed)."""
+LAST_ERROR = "last_error"
+MAX_BACKOFF_S = 3600.0
+
+
+def backoff_s(attempts: int, *, base_s: float = 30.0) -> float:
+    """How long a failed entry waits before its next try: 30 s, 1 min, 2 min, ... up to 1 h."""
+    return min(MAX_BACKOFF_S, base_s * 2.0 ** max(0, attempts - 1))
 
 
 def claim(db: Database, platform: str, *, limit: int = 10, lease_s: float = 120.0) -> list[OutboxEntry]:
@@ -86,6 +96,52 @@ def note_sent(db: Database, entry_id: int, count: int) -> None:
             return
         entry.payload = {**entry.payload, SENT_REPLIES: count}
         session.add(entry)
+
+
+def retry_later(db: Database, entry_id: int, reason: str, *, max_attempts: int) -> bool:
+    """Posting or building the album failed: try again after a backoff that doubles with each
+    attempt, or give up once `max_attempts` were made. True if it will be tried again."""
+    with db.session() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is None or entry.delivered_at is not None:
+            return False
+        if entry.attempts >= max_attempts:
+            _close(entry, f"{entry.attempts} attempts failed; last: {reason}")
+        else:
+            entry.claimed_until = utcnow() + timedelta(seconds=backoff_s(entry.attempts))
+            entry.payload = {**entry.payload, LAST_ERROR: reason[:500]}
+        session.add(entry)
+        return entry.delivered_at is None
+
+
+def give_up(db: Database, entry_id: int, reason: str) -> None:
+    """The chat will never take it (the user blocked the bot, the chat is gone): close the entry
+    and keep why, so an operator can tell a refused album from a delivered one."""
+    with db.session() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is None or entry.delivered_at is not None:
+            return
+        _close(entry, reason)
+        session.add(entry)
+
+
+def _close(entry: OutboxEntry, reason: str) -> None:
+    entry.payload = {**entry.payload, GAVE_UP: reason[:500]}
+    entry.delivered_at = utcnow()
+    entry.claimed_until = None
+
+
+def is_closed(db: Database, job_id: str, kind: str = "album") -> bool:
+    """The job's entry was delivered (or given up): nothing more will reach the chat."""
+    with db.session() as session:
+        closed = session.exec(
+            select(OutboxEntry.id).where(
+                OutboxEntry.job_id == job_id,
+                OutboxEntry.kind == kind,
+                col(OutboxEntry.delivered_at).is_not(None),
+            )
+        ).first()
+    return closed is not None
 
 
 def release(db: Database, entry_id: int) -> None:

@@ -107,8 +107,13 @@ def _store_album(ctx: WorkerContext, job: Job, album: Album) -> StoredAlbum:
                 style_fit=float(item.style_fit),
                 score=float(item.score),
                 cluster=int(item.cluster),
-                # What "more like #3" needs: the parameters, the seed, the face embedding.
-                params={**record["params"], "seed": record["seed"], "embedding": record["embedding"]},
+                # What "more like #3" needs: the parameters, the seed, the face embedding, the look.
+                params={
+                    **record["params"],
+                    "seed": record["seed"],
+                    "embedding": record["embedding"],
+                    "descriptor": record["descriptor"],
+                },
             )
         )
     sheet_key = None

@@ -130,7 +130,14 @@ class ServerPolicy:
             return server_msg.SHARE_NOT_ALLOWED
         server_id, server = found
         rank = int(arg) if arg.isdigit() else 1
-        result = shared_result(self.db, self.store, session_id, rank)
+        result = shared_result(
+            self.db,
+            self.store,
+            platform=chat.platform,
+            user_id=chat.user_id,
+            session_id=session_id,
+            rank=rank,
+        )
         if result is None or server.share_channel is None:
             return server_msg.SHARE_NOTHING
         return SharePost(server_id, server.share_channel, result.image, result.style, rank)

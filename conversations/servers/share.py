@@ -1,7 +1,9 @@
 """A member's own result, picked to show their server ("set as my server avatar idea").
 
-Only ever called because the member pressed the button on their own album; whether the
-server allows public posts, and where, is `ServerSettings.public_results` / `share_channel`.
+The button's signature says who it was made for, but ids are not secrets: whoever holds the
+signing key can sign another member's session id. So the session is looked up and must belong
+to the member pressing; whether the server allows public posts, and where, is
+`ServerSettings.public_results` / `share_channel`.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ class SharedResult:
     rank: int
 
 
-def shared_result(db: Database, store: PhotoStore, session_id: int, rank: int) -> SharedResult | None:
-    """Result #`rank` of the session's latest order, or None if it is gone (deleted, cancelled)."""
+def shared_result(
+    db: Database, store: PhotoStore, *, platform: str, user_id: str, session_id: int, rank: int
+) -> SharedResult | None:
+    """Result #`rank` of the session's latest order, or None if it is gone (deleted, cancelled)
+    or the session is not the pressing member's (`platform`, `user_id`)."""
     row = sessions.get_session(db, session_id)
+    owner = sessions.find_user(db, platform, user_id)
     job_id = row.data.get("job_id") if row is not None else None
-    if row is None or not job_id:
+    if row is None or owner is None or row.user_id != owner.id or not job_id:
         return None
     for result in job_results(db, str(job_id)):
         if result.rank == rank:

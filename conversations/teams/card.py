@@ -75,8 +75,11 @@ def card_text(team: Team, organiser: str, members: Sequence[MemberProgress], sty
 
 
 def card_buttons(signer: CallbackSigner, team: Team) -> Keyboard:
-    """Join (a deep link where the platform has them), export and cancel (checked on press)."""
+    """Join (a deep link where the platform has them), export and cancel (checked on press).
+
+    Join carries the team's join code: the card is signed for anyone, and a team id is no
+    secret, so with a leaked key only the code (seen by those who see the card) lets one in."""
     assert team.id is not None
     make = TeamButtonMaker(signer, team.platform, ANYONE, team.id)
-    join = make(tmsg.JOIN, Action.TEAM_JOIN, deep_link=f"team_{team.code}")
+    join = make(tmsg.JOIN, Action.TEAM_JOIN, team.code, deep_link=f"team_{team.code}")
     return ((join,), (make(tmsg.EXPORT, Action.TEAM_EXPORT), make(tmsg.CANCEL_TEAM, Action.TEAM_CANCEL)))

@@ -87,14 +87,22 @@ def _unique(stem: str, taken: set[str]) -> str:
     return name
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet takes as the start of a formula (OWASP's CSV injection list)."""
+
+
+def cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: a member named `=HYPERLINK(...)` stays a name."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_text(rows: Sequence[ExportRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for row in rows:
-        writer.writerow(
-            (row.name, row.file, row.status, "" if row.identity is None else f"{row.identity:.3f}")
-        )
+        identity = "" if row.identity is None else f"{row.identity:.3f}"
+        writer.writerow((cell(row.name), cell(row.file), cell(row.status), identity))
     return buffer.getvalue().encode()
 
 

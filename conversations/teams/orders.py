@@ -12,6 +12,7 @@ Selfies never go to the shared chat: the card shows names and states only.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -256,7 +257,7 @@ class TeamOrders:
         ):
             yield Notice(tmsg.ONLY_ORGANISER)
             return
-        if action == Action.TEAM_JOIN:
+        if action == Action.TEAM_JOIN and hmac.compare_digest(callback.arg.encode(), team.code.encode()):
             replies = self.members.join(chat, user, team.code)
         elif action == Action.TEAM_GO:
             replies = self.members.go(chat, user, team)

@@ -31,13 +31,30 @@ AGE_CONFIDENCE = 0.6
 confidence of its own; we report a 10-year range at this fixed confidence."""
 
 
+def onnx_providers(device: str) -> list[str]:
+    """CUDA first when `device` asks for a GPU ("auto" or "cuda...") and this onnxruntime
+    build has the CUDA provider; the CPU provider always, as the fallback."""
+    import onnxruntime
+
+    wants_gpu = device == "auto" or device.startswith("cuda")
+    if wants_gpu and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def _gpu_index(device: str) -> int:
+    return int(device.split(":", 1)[1]) if ":" in device else 0
+
+
 class InsightFaceAnalyzer:
     """`engine.types.FaceAnalyzer` on insightface. Load once per process, reuse."""
 
     name = "insightface"
     match_threshold = ARCFACE_MATCH_THRESHOLD
 
-    def __init__(self, *, pack: str = "buffalo_l", root: Path, det_size: int = 640) -> None:
+    def __init__(
+        self, *, pack: str = "buffalo_l", root: Path, det_size: int = 640, device: str = "cpu"
+    ) -> None:
         folder = Path(root).expanduser() / "models" / pack
         if not folder.is_dir() or not any(folder.glob("*.onnx")):
             raise ModelUnavailableError(
@@ -48,15 +65,16 @@ class InsightFaceAnalyzer:
         from insightface.app import FaceAnalysis
 
         started = time.perf_counter()
-        self._app: Any = FaceAnalysis(
-            name=pack, root=str(Path(root).expanduser()), providers=["CPUExecutionProvider"]
-        )
+        providers = onnx_providers(device)
+        self._app: Any = FaceAnalysis(name=pack, root=str(Path(root).expanduser()), providers=providers)
         for task in ("detection", "recognition"):
             if task not in self._app.models:
                 raise ModelUnavailableError(
                     f"The insightface pack '{pack}' in {folder} has no {task} model; reinstall the pack."
                 )
-        self._app.prepare(ctx_id=-1, det_size=(det_size, det_size))
+        gpu = providers[0] == "CUDAExecutionProvider"
+        self._app.prepare(ctx_id=_gpu_index(device) if gpu else -1, det_size=(det_size, det_size))
+        self.device = "cuda" if gpu else "cpu"
         recognition = self._app.models["recognition"]
         self.embedding_dim = int(recognition.session.get_outputs()[0].shape[1])
         log.info("insightface pack %s loaded from %s in %.2fs", pack, folder, time.perf_counter() - started)

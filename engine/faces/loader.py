@@ -13,9 +13,12 @@ def load_face_analyzer(
     *,
     insightface_pack: str = "buffalo_l",
     insightface_root: Path | None = None,
+    device: str = "cpu",
 ) -> FaceAnalyzer:
     """The backend named in `Settings.face_backend`; raises `ModelUnavailableError` if its
-    weights are missing and `ValueError` for an unknown name."""
+    weights are missing and `ValueError` for an unknown name. `device` ("auto", "cpu",
+    "cuda", "cuda:1") picks onnxruntime's CUDA provider for insightface when it has one;
+    dlib's wheels are CPU builds and ignore it."""
     if backend == "dlib":
         from engine.faces.dlib_backend import DlibFaceAnalyzer
 
@@ -24,7 +27,7 @@ def load_face_analyzer(
         from engine.faces.insightface_backend import InsightFaceAnalyzer
 
         root = insightface_root if insightface_root is not None else Path("~/.insightface").expanduser()
-        analyzer: FaceAnalyzer = InsightFaceAnalyzer(pack=insightface_pack, root=root)
+        analyzer: FaceAnalyzer = InsightFaceAnalyzer(pack=insightface_pack, root=root, device=device)
         return analyzer
     msg = f"face_backend must be 'dlib' or 'insightface', not {backend!r}"
     raise ValueError(msg)

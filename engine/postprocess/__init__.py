@@ -6,6 +6,10 @@ Each step is its own module and a style turns it on or tunes it through its
 look steps run at generation size (cheap); upscale and detail run last. Every step a
 candidate went through is listed in `params["postprocess"]`, so a step is never applied
 twice (the preview backend already applies the look) and the album says what was done.
+
+Segmentation is for the studio preview only: a diffusion candidate's backdrop is the one the
+prompt asked for, and cutting it out (GrabCut) would paint a flat grey over it and leave
+halos round the hair. `finish` therefore keeps a generated candidate's background.
 """
 
 from __future__ import annotations
@@ -85,9 +89,12 @@ class PostProcessor:
         return image, done
 
     def finish(self, candidate: Candidate, settings: PostProcessSettings) -> Candidate:
-        """The delivered image: the look (unless already applied), then upscale and detail."""
+        """The delivered image: the look (unless already applied; never a cut-out backdrop for
+        a generated candidate), then upscale and detail."""
         done = list(candidate.params.get("postprocess", []))
         image = as_array(candidate.image)
+        if candidate.params.get("backend") != "preview":
+            settings = dataclasses.replace(settings, background="keep")
         if not any(step.split(":")[0] in LOOK_STEPS for step in done):
             image, look = self.apply_look(image, self._one_face(image), settings)
             done += look

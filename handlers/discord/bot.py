@@ -64,7 +64,11 @@ class HeadshotBot(commands.Bot):
         delivery_interval_s: float = DELIVERY_INTERVAL_S,
     ) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            help_command=None,
+            # Names come from users (a team called "@everyone"): nothing the bot posts pings.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
         self.conversation = conversation
@@ -114,6 +118,10 @@ class HeadshotBot(commands.Bot):
 
     async def dm_of(self, user: discord.User | discord.Member) -> discord.DMChannel:
         return user.dm_channel or await user.create_dm()
+
+    def refused_for_good(self, error: BaseException) -> str | None:
+        """`PlatformAdapter.refused_for_good`: see the module-level function."""
+        return refused_for_good(error) if isinstance(error, discord.HTTPException) else None
 
     def output(self, chat_id: str) -> DiscordOutput:
         """`PlatformAdapter.output`: where the courier posts into the DM `chat_id`."""
@@ -292,8 +300,16 @@ def merge_texts(replies: list[Reply]) -> list[Reply]:
     return merged
 
 
+def refused_for_good(error: discord.HTTPException) -> str | None:
+    """Why Discord will never take this channel's messages (None: it may, later): DMs closed
+    or the bot blocked (403), the channel gone (404)."""
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return f"Discord refused ({error.status}): {error.text or error.code}"
+    return None
+
+
 def dms_closed(error: discord.HTTPException) -> bool:
     return isinstance(error, discord.Forbidden) and error.code == DMS_CLOSED_CODE
 
 
-__all__ = ["HeadshotBot", "dms_closed", "merge_texts"]
+__all__ = ["HeadshotBot", "dms_closed", "merge_texts", "refused_for_good"]

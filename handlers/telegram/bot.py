@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -120,6 +120,10 @@ class TelegramBot:
     def output(self, chat_id: str) -> Renderer:
         """`PlatformAdapter.output`: where the courier posts into `chat_id`."""
         return Renderer(self.application.bot, chat_id)
+
+    def refused_for_good(self, error: BaseException) -> str | None:
+        """`PlatformAdapter.refused_for_good`: see the module-level function."""
+        return refused_for_good(error)
 
     def _wire(self, app: AppType) -> None:
         TeamHandlers(self).wire(app)
@@ -274,6 +278,15 @@ class TelegramBot:
 
     async def _render(self, chat: ChatRef, renderer: Renderer, replies: AsyncIterator[Reply]) -> None:
         await self.driver.answer(chat, replies, renderer)
+
+
+def refused_for_good(error: BaseException) -> str | None:
+    """Why the Bot API will never take this chat's messages (None: it may, later)."""
+    if isinstance(error, Forbidden):
+        return f"Telegram refused (403): {error.message}"
+    if isinstance(error, BadRequest) and "chat not found" in error.message.lower():
+        return f"Telegram refused (400): {error.message}"
+    return None
 
 
 def webhook_secret(settings: TelegramConfig) -> str:

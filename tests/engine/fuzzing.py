@@ -17,6 +17,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hypothesis import strategies as st
 from PIL import Image
@@ -27,7 +28,7 @@ from engine.intake import Assessor
 from engine.types import IssueCode
 
 FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
-LIMITS = {"max_bytes": 2_000_000, "max_pixels": 4_000_000}
+LIMITS: dict[str, Any] = {"max_bytes": 2_000_000, "max_pixels": 4_000_000}
 REJECT_CODES = frozenset({"unreadable", "too_large"})
 SEED_SIDE = 160
 """Small seeds keep one case to a few milliseconds, so 10,000 of them fit in minutes."""

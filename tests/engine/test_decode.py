@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from PIL import Image
 from engine.decode import decode_photo
 from engine.errors import ImageRejectedError
 
-LIMITS = {"max_bytes": 25_000_000, "max_pixels": 50_000_000}
+LIMITS: dict[str, Any] = {"max_bytes": 25_000_000, "max_pixels": 50_000_000}
 
 
 def encode(image: Image.Image, fmt: str, **params: object) -> bytes:

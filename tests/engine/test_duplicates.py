@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 
 from engine.duplicates import (
-    Fingerprint,
     find_duplicates,
     fingerprint,
     image_hash,
@@ -21,6 +20,7 @@ from engine.duplicates import (
 )
 from engine.identity import fingerprint_of
 from engine.intake import Assessment, Assessor
+from engine.types import Fingerprint
 from tests.engine import degrade
 
 PERSON_A = [f"selfie_{i:02d}.jpg" for i in range(1, 9)]

@@ -71,10 +71,12 @@ def test_diffusers_backend_runs_through_the_pipeline_and_noise_is_never_delivere
     for item in album.scored:
         assert item.candidate.params["backend"] == "diffusers"
         assert item.candidate.params["identity"] == "faceid"
-        assert item.candidate.params["postprocess"][-2:] == ["upscale:lanczos", "detail"]
-        assert max(item.candidate.image.size) == 2048
+        # Ranked at generation size; nothing that is thrown away is upscaled.
+        assert "postprocess" not in item.candidate.params
+        assert max(item.candidate.image.size) == 64
         assert item.rejected in {"no_face", "blank", "multiple_faces", "identity_too_low"}
     assert len(album) == 0
     assert album.dropped == 3
     assert album.contact_sheet is None
     assert [e.step for e in events if e.stage == "generate"][-1] == 3
+    assert not [e for e in events if e.stage == "postprocess"]

@@ -147,7 +147,8 @@ def test_finish_upscales_and_records_every_step(
     image, _ = photo
     processor = PostProcessor(detect=dlib_analyzer.detect)
     settings = PostProcessSettings(background="#7f8489", colour_grade="warm", retouch=0.5)
-    finished = processor.finish(Candidate(Image.fromarray(image), seed=1), settings)
+    preview = Candidate(Image.fromarray(image), seed=1, params={"backend": "preview"})
+    finished = processor.finish(preview, settings)
     assert max(finished.image.size) == 2048
     steps = finished.params["postprocess"]
     expected = "background:grabcut white_balance exposure retouch grade:warm upscale:lanczos detail"
@@ -156,3 +157,16 @@ def test_finish_upscales_and_records_every_step(
     assert _similarity(dlib_analyzer, image, big) > dlib_analyzer.match_threshold
     again = processor.finish(finished, settings)
     assert again.params["postprocess"].count("retouch") == 1
+
+
+def test_a_generated_candidate_keeps_the_backdrop_the_prompt_painted(
+    photo: tuple[ImageArray, Face], dlib_analyzer: DlibFaceAnalyzer
+) -> None:
+    image, _ = photo
+    processor = PostProcessor(detect=dlib_analyzer.detect)
+    settings = PostProcessSettings(background="#7f8489", colour_grade="none", retouch=0.0)
+    generated = Candidate(Image.fromarray(image), seed=1, params={"backend": "diffusers"})
+    finished = processor.finish(generated, settings)
+    assert not any(step.startswith("background") for step in finished.params["postprocess"])
+    corner = as_array(finished.image.resize(Image.fromarray(image).size))[:40, :40].astype(float)
+    assert abs(corner.mean() - image[:40, :40].astype(float).mean()) < 6, "the backdrop was repainted"

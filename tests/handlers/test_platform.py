@@ -38,10 +38,11 @@ class RecordingOutput:
     drawn: list[str] = field(default_factory=list)
     fail_on: str = ""
     reposted_id: str = ""
+    error: type[Exception] = ConnectionError
 
     def _draw(self, what: str) -> str:
         if what == self.fail_on:
-            raise ConnectionError(f"{what} failed")
+            raise self.error(f"{what} failed")
         self.drawn.append(what)
         return f"m{len(self.drawn)}"
 
@@ -83,8 +84,8 @@ class FakeCourier:
     async def sent(self, item: Outgoing) -> None:
         self.calls.append(("sent", item.entry_id))
 
-    async def unsent(self, item: Outgoing) -> None:
-        self.calls.append(("unsent", item.entry_id))
+    async def unsent(self, item: Outgoing, *, permanent: str | None = None) -> None:
+        self.calls.append(("unsent", item.entry_id, permanent))
 
 
 @dataclass
@@ -130,6 +131,9 @@ class WebAdapter:
 
     def output(self, chat_id: str) -> RecordingOutput:
         return self.out
+
+    def refused_for_good(self, error: BaseException) -> str | None:
+        return "blocked" if isinstance(error, PermissionError) else None
 
 
 def driver_for(items: list[Outgoing], out: RecordingOutput) -> tuple[PlatformDriver, FakeConversation]:
@@ -191,8 +195,17 @@ async def test_a_failed_post_leaves_the_album_for_the_next_round() -> None:
     album = Outgoing("c1", (Image(b"x", "#1"), Text("album")), entry_id=4)
     driver, conversation = driver_for([album], out)
     await driver.deliver_once()
-    assert conversation.courier.calls == [("collect", "web"), ("reply_sent", 1), ("unsent", 4)]
+    assert conversation.courier.calls == [("collect", "web"), ("reply_sent", 1), ("unsent", 4, None)]
     assert conversation.services.metrics.counted == [("delivery", "web", "failed")]
+
+
+async def test_a_refusal_for_good_closes_the_album() -> None:
+    out = RecordingOutput(fail_on="text:album")
+    out.error = PermissionError
+    album = Outgoing("c1", (Text("album"),), entry_id=5)
+    driver, conversation = driver_for([album], out)
+    await driver.deliver_once()
+    assert conversation.courier.calls[-1] == ("unsent", 5, "blocked")
 
 
 def test_a_reposted_progress_message_is_remembered(sqlite_db: Database) -> None:

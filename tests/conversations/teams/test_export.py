@@ -43,3 +43,15 @@ def test_export_zip_and_csv(sqlite_db: Database, photo_store: LocalPhotoStore) -
 def test_file_part_is_safe() -> None:
     assert file_part("Zoë O'Neil / QA") == "Zo_O_Neil_QA"
     assert file_part("../..") == "Member"
+
+
+def test_csv_cells_that_would_be_formulas_are_escaped(
+    sqlite_db: Database, photo_store: LocalPhotoStore
+) -> None:
+    hostile = ['=HYPERLINK("http://evil")', "+1+1", "-2", "@SUM(A1)"]
+    team = make_team(sqlite_db, photo_store, [(name, "picked") for name in hostile])
+    bundle = build_export(sqlite_db, photo_store, team)
+    table = list(csv.reader(io.StringIO(bundle.csv_bytes.decode())))[1:]
+    names = sorted(row[0] for row in table)
+    assert names == sorted("'" + name for name in hostile)
+    assert not [c for row in table for c in row[:3] if c.startswith(("=", "+", "-", "@"))]

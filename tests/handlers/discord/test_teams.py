@@ -80,3 +80,21 @@ async def test_team_order_in_a_channel(world: DiscordWorld, person_a_paths: list
         ("Alice", "Photo_Club-Alice.jpg", "picked")
     ]
     assert not any(m.files for m in emu.bot_messages(world.general)), "no photo in the channel"
+
+
+async def test_a_team_named_everyone_pings_nobody(world: DiscordWorld) -> None:
+    emu = world.emu
+    olga = world.member("olga")
+    await emu.slash(olga, world.general, "team", "new", {"name": "@everyone", "photos": 2})
+    await emu.wait_for(
+        lambda: next((m for m in emu.bot_messages(world.general) if "@everyone" in m.text()), None),
+        what="the order card",
+    )
+    posts = [
+        c
+        for c in emu.calls
+        if c.method in {"POST", "PATCH"} and isinstance(c.body, dict) and "content" in c.body
+    ]
+    assert posts
+    for call in posts:
+        assert call.body.get("allowed_mentions") == {"parse": []}, f"{call.path} may ping: {call.body}"
