@@ -72,7 +72,7 @@ class RecordingOutput:
 @dataclass
 class FakeCourier:
     items: list[Outgoing]
-    calls: list[tuple[str, Any]] = field(default_factory=list)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
 
     async def collect(self, platform: str) -> list[Outgoing]:
         self.calls.append(("collect", platform))
