@@ -10,7 +10,12 @@ Checked at the end: no lost update (every step was answered), no lost photo (row
 sent), no duplicated album (one outbox entry per job, one "ready" headline per user).
 Printed: p50/p99 reply latency per step and overall, albums per minute, updates per second.
 
+`--intake-workers K` also starts K `headshots intake` processes and sets
+`HEADSHOTS_INTAKE=queue`, so verdicts leave the bot process; `--s3` keeps the photos on the
+SeaweedFS test server (`.ci/seaweedfs`) instead of a folder.
+
     PYTHONPATH=$PWD python bench/load_test.py --users 40 --duration 120
+    PYTHONPATH=$PWD python bench/load_test.py --users 12 --duration 60 --intake-workers 2 --s3
 """
 
 from __future__ import annotations
@@ -35,15 +40,16 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.engine_config import load_engine_from_settings
+from bot.jobs.intake import plug_intake
 from bot.jobs.queue import JobQueue
 from bot.observability import Metrics
+from bot.photo_store import open_photo_store
 from bot.settings import Settings
 from conversations.dialogue import Conversation
 from conversations.shared.services import Services
 from handlers.telegram import TelegramBot
 from storage.database import Database
 from storage.models import Job, OutboxEntry, Photo
-from storage.photos import LocalPhotoStore
 from tests.emulators.telegram import TOKEN, ApiCall, EmulatedUser, TelegramEmulator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,16 +62,25 @@ SIDE = 900
 """Selfies are sent at this long side: phone-photo content, a fraction of the detection time."""
 
 
-def selfies() -> list[bytes]:
+def selfies(side: int = SIDE) -> list[bytes]:
+    """person_a's good selfies at `side` px, as a phone would send them."""
     photos = []
     for name in GOOD:
         with Image.open(FACES / "person_a" / name) as image:
             small = image.convert("RGB")
-        small.thumbnail((SIDE, SIDE))
+        small.thumbnail((side, side))
         buffer = io.BytesIO()
         small.save(buffer, "JPEG", quality=90)
         photos.append(buffer.getvalue())
     return photos
+
+
+S3_BENCH = {
+    "HEADSHOTS_PHOTO_STORE": f"s3://headshots-test/load-{uuid.uuid4().hex[:8]}",
+    "HEADSHOTS_S3_ENDPOINT_URL": os.environ.get("HEADSHOTS_TEST_S3", "http://127.0.0.1:8333"),
+    "HEADSHOTS_S3_ACCESS_KEY_ID": "headshots",  # .ci/s3.json
+    "HEADSHOTS_S3_SECRET_ACCESS_KEY": "headshots-secret",
+}
 
 
 def environment(data: Path, database_url: str, queue: str, emulator: TelegramEmulator) -> dict[str, str]:
@@ -166,11 +181,45 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-async def run(users: int, duration: float, data: Path, database_url: str, wait_s: float) -> int:
+def start_processes(
+    command: str, names: list[str], env: dict[str, str], data: Path
+) -> list[subprocess.Popen[bytes]]:
+    processes = []
+    for name in names:
+        log = (data / f"{name}.log").open("wb")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", command, "--name", name],
+                env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        log.close()
+    return processes
+
+
+def wait_until_ready(names: list[str], data: Path) -> None:
+    deadline = time.monotonic() + 300
+    for name in names:
+        while f"{name} ready" not in (data / f"{name}.log").read_text(errors="replace"):
+            if time.monotonic() > deadline:
+                sys.exit(f"{name} did not start; see {data / name}.log")
+            time.sleep(0.2)
+
+
+async def run(
+    users: int, duration: float, data: Path, database_url: str, wait_s: float, intake_workers: int, s3: bool
+) -> int:
     emu = TelegramEmulator()
     await emu.start()
     queue_name = f"load-{uuid.uuid4().hex[:8]}"
     env = environment(data, database_url, queue_name, emu)
+    if intake_workers:
+        env["HEADSHOTS_INTAKE"] = "queue"
+    if s3:
+        env.update(S3_BENCH)
     settings = Settings.model_validate({k.removeprefix("HEADSHOTS_").lower(): v for k, v in env.items()})
     db = Database(settings.effective_database_url)
     db.upgrade()
@@ -185,12 +234,17 @@ async def run(users: int, duration: float, data: Path, database_url: str, wait_s
         )
         for i, log in zip((1, 2), logs, strict=True)
     ]
+    intake_names = [f"intake-{i}" for i in range(1, intake_workers + 1)]
+    workers += start_processes("intake", intake_names, env, data)
+    await asyncio.to_thread(wait_until_ready, intake_names, data)
     queue = JobQueue.for_redis(settings, db)
     await queue.connect()
     metrics = Metrics()
     engine = await asyncio.to_thread(load_engine_from_settings, settings)
-    store = LocalPhotoStore(settings.effective_photo_dir)
-    bot = TelegramBot(settings, Conversation(Services(settings, db, store, engine, queue, metrics=metrics)))
+    engine, gate, intake = await plug_intake(settings, engine)
+    store = await asyncio.to_thread(open_photo_store, settings)
+    services = Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics)
+    bot = TelegramBot(settings, Conversation(services))
     await bot.start(poll_timeout=1)
     photos = selfies()
     rec = Recorder(wait_s)
@@ -204,6 +258,8 @@ async def run(users: int, duration: float, data: Path, database_url: str, wait_s
     finally:
         await bot.stop()
         await queue.close()
+        if intake is not None:
+            await intake.disconnect()
         for worker in workers:
             worker.terminate()
         for worker in workers:
@@ -225,7 +281,11 @@ async def run(users: int, duration: float, data: Path, database_url: str, wait_s
 
     machine = platform.processor() or platform.machine()
     print(f"machine: {machine}, {os.cpu_count()} CPUs; load average {os.getloadavg()}")
-    print(f"users {users} over {duration:.0f} s; wall {wall:.1f} s; 2 workers (preview backend)")
+    where = f"verdicts on {intake_workers} intake workers" if intake_workers else "verdicts in the bot"
+    print(
+        f"users {users} over {duration:.0f} s; wall {wall:.1f} s; 1 bot process, 2 workers (preview), {where}"
+    )
+    print(f"photo store: {settings.photo_store or 'local folder'}")
     print(f"albums delivered {albums}/{users}; {albums / (wall / 60):.1f} albums/min")
     print(f"updates sent {users * (len(photos) + 4)}; {users * (len(photos) + 4) / wall:.1f} updates/s")
     print(f"photos stored {photo_rows}/{users * len(photos)}; jobs {jobs_by_state}")
@@ -249,6 +309,8 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds over which users arrive")
     parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT, help="seconds a reply may take")
+    parser.add_argument("--intake-workers", type=int, default=0, help="headshots intake processes (0: none)")
+    parser.add_argument("--s3", action="store_true", help="photos on the test S3 server, not a folder")
     parser.add_argument("--data", type=Path, default=Path("/tmp") / f"headshots-load-{uuid.uuid4().hex[:6]}")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -258,7 +320,17 @@ def main() -> int:
     url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
     args.data.mkdir(parents=True, exist_ok=True)
     try:
-        return asyncio.run(run(args.users, args.duration, args.data, url, args.step_timeout))
+        return asyncio.run(
+            run(
+                args.users,
+                args.duration,
+                args.data,
+                url,
+                args.step_timeout,
+                args.intake_workers,
+                args.s3,
+            )
+        )
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,4 +1,5 @@
-"""The retention task: photos and results older than `retention_days` are deleted.
+"""The retention task: photos, results, jobs (with their parameters), sessions, outbox entries
+and display names older than `retention_days` are deleted.
 
 Runs inside `headshots serve` (and `headshots db purge` runs it once), so privacy does not
 depend on an operator remembering a cron job.
@@ -11,7 +12,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from storage.database import Database
-from storage.erasure import delete_expired_photos
+from storage.erasure import delete_expired_photos, delete_expired_records
 from storage.photos import PhotoStore
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ def purge_once(db: Database, store: PhotoStore, retention_days: int) -> int:
     now = datetime.now(UTC)
     cutoff = now - timedelta(days=retention_days)
     removed = delete_expired_photos(db, store, cutoff)
+    rows = delete_expired_records(db, cutoff)
+    if rows:
+        logger.info("retention removed %d jobs and sessions older than %s", rows, cutoff.isoformat())
     leftovers = store.sweep_unfinished(now - UNFINISHED_AFTER)
     if leftovers:
         logger.info("retention removed %d unfinished uploads", leftovers)

@@ -19,6 +19,7 @@ from bot.callback_key import with_callback_key
 from bot.engine_config import load_engine_from_settings
 from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.events import LocalUpdatePublisher
+from bot.jobs.intake import plug_intake
 from bot.jobs.queue import job_queue
 from bot.jobs.worker import build_context, default_worker_name
 from bot.observability import observed
@@ -73,7 +74,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         log.info("embedded worker %s running in this process", name)
     queue = job_queue(settings, db, runner)
     await queue.connect()
-    conversation = Conversation(Services(settings, db, store, engine, queue, metrics=metrics))
+    engine, gate, intake = await plug_intake(settings, engine)
+    conversation = Conversation(
+        Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics)
+    )
     bot = TelegramBot(settings, conversation) if settings.telegram_token else None
     discord_task = asyncio.create_task(run_discord(settings, conversation, stop), name="discord")
     discord_task.add_done_callback(lambda task: _stop_if_failed(task, stop))
@@ -92,6 +96,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             with contextlib.suppress(asyncio.CancelledError):
                 await runner_task
         await queue.close()
+        if intake is not None:
+            await intake.disconnect()
         retention.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await retention

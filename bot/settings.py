@@ -154,6 +154,19 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Who may /ban in chat, as JSON: ["telegram:12345", "discord:6789"].',
     )
+    intake: Literal["local", "queue"] = Field(
+        default="local",
+        description="Photo verdicts in the bot process, or on `headshots intake` workers via Redis.",
+    )
+    intake_timeout_s: float = Field(
+        default=20.0, gt=0, description="Wait this long for an intake worker, then judge in the bot."
+    )
+    intake_in_flight: int = Field(default=32, ge=1, description="Verdicts a bot process has out at once.")
+    studio_daily_quota: int = Field(
+        default=1,
+        ge=0,
+        description="Studio albums (a LoRA trained on the selfies) per user per day; 0 = unlimited.",
+    )
     job_timeout_s: int = Field(default=1800, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
 
@@ -171,6 +184,26 @@ class Settings(BaseSettings):
     outbox_lease_s: int = Field(default=120, ge=1, description="A claimed delivery is retried after this.")
     outbox_max_attempts: int = Field(
         default=8, ge=1, description="Tries to post one album (backoff doubles from 30 s) before giving up."
+    )
+
+    # Studio mode (a per-person LoRA; defaults and their sources in engine/training/recipe.py).
+    studio_steps: int = Field(default=500, ge=1, le=10_000, description="Training steps per studio LoRA.")
+    studio_rank: int = Field(default=16, ge=1, le=256, description="LoRA rank.")
+    studio_learning_rate: float = Field(default=1e-4, gt=0, lt=1)
+    studio_resolution: int = Field(default=1024, ge=32, le=2048, multiple_of=8)
+    studio_batch_size: int = Field(default=1, ge=1, le=16)
+    studio_checkpoint_every: int = Field(
+        default=50, ge=1, description="Steps between checkpoints (a killed worker's successor resumes there)."
+    )
+    studio_class_images: int = Field(
+        default=12, ge=0, le=200, description="Prior-preservation images from the base model; 0 turns it off."
+    )
+    studio_class_steps: int = Field(default=25, ge=1, le=100)
+    studio_gradient_checkpointing: bool = True
+    studio_minutes: int = Field(
+        default=10,
+        ge=1,
+        description='What the "Studio album (about N minutes)" button says before any was timed.',
     )
 
     # Observability.

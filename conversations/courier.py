@@ -21,10 +21,11 @@ from conversations.shared.keyboards import ButtonMaker, cancel_order_button, cho
 from conversations.shared.ports import JobStatus
 from conversations.shared.replies import EditProgress, Reply, Text
 from conversations.shared.states import CHOOSING_STYLE, DELIVERED, GENERATING, ORDER_ACTIVE, QUEUED
-from storage import outbox
+from storage import jobs, outbox
 from storage.jobs import JobNotFoundError
 from storage.models import Job, JobState, OutboxEntry, SelfieSession, User
 from storage.photos import InvalidKeyError
+from storage.studio import is_studio
 
 if TYPE_CHECKING:
     from conversations.shared.services import Services
@@ -181,6 +182,17 @@ class Courier:
         replies.append(Text(text, choose_style_button(make)))
         return replies
 
+    def _studio_minutes(self, job: Job) -> int | None:
+        """After an instant album from a worker that can train: the studio offer, in minutes
+        measured on earlier studio albums (the configured guess before there is one)."""
+        settings = self.services.settings
+        if is_studio(job) or job.team_id is not None or settings.generation_backend != "diffusers":
+            return None
+        estimates = jobs.stage_estimates(self.db)
+        if "train" not in estimates:
+            return settings.studio_minutes
+        return max(1, round(sum(estimates.values()) / 60))
+
     def _album(self, entry: OutboxEntry) -> Outgoing | None:
         assert entry.id is not None
         owner = owner_of(self.db, entry)
@@ -193,7 +205,9 @@ class Courier:
         images = [store.get_bytes(key) for key in entry.payload.get("images", [])]
         sheet_key = entry.payload.get("contact_sheet")
         sheet = store.get_bytes(sheet_key) if sheet_key and len(images) > 1 else None
-        replies = album_replies(images, job.style, sheet, self._make(user, row), job.id)
+        replies = album_replies(
+            images, job.style, sheet, self._make(user, row), job.id, studio_minutes=self._studio_minutes(job)
+        )
         for hook in self.album_hooks:
             replies = hook(job, user, len(images), replies)
         if row is not None and row.progress_message_id is not None:

@@ -318,6 +318,8 @@ class Conversation:
             yield Notice(msg.NOT_YOUR_BUTTON)
             return
         if callback.action in {Action.DELETE_YES, Action.DELETE_NO}:
+            if callback.action == Action.DELETE_YES:
+                await self.teams.end_organised(user)  # the team is told, its data goes too
             async for reply in self.actions.delete(user, confirmed=callback.action == Action.DELETE_YES):
                 yield reply
             return

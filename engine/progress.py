@@ -16,6 +16,8 @@ class ProgressEvent:
     stage: str
     step: int
     total: int
+    resumed: bool = False
+    """True for the one event that says a stage continues from an earlier attempt's `step`."""
 
     @property
     def fraction(self) -> float:

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, union, update
 from sqlmodel import col, select
 
 from storage.database import Database
 from storage.models import (
     CustomStyle,
     Job,
+    JobState,
     OutboxEntry,
     Photo,
     Result,
     SelfieSession,
     Team,
     TeamMember,
+    User,
 )
 from storage.photos import USERS_PREFIX, PhotoStore, user_prefix
+from storage.studio import is_studio, studio_prefix
 
 
 def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
@@ -44,6 +47,7 @@ def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
         session.execute(delete(TeamMember).where(col(TeamMember.user_id) == user_id))
         session.execute(delete(SelfieSession).where(col(SelfieSession.user_id) == user_id))
         session.execute(delete(CustomStyle).where(col(CustomStyle.owner_id) == user_id))
+        session.execute(update(User).where(col(User.id) == user_id).values(display_name=""))
     return store.delete_prefix(user_prefix(user_id))
 
 
@@ -72,6 +76,8 @@ def delete_expired_photos(db: Database, store: PhotoStore, older_than: datetime)
                 removed += store.delete_prefix(job.album_key.rsplit("/", 1)[0])
                 job.album_key = None
                 session.add(job)
+            if is_studio(job):  # its trained LoRA and any checkpoint
+                removed += store.delete_prefix(studio_prefix(job.user_id, job.id))
     return removed + delete_expired_objects(store, older_than)
 
 
@@ -85,6 +91,54 @@ def delete_expired_objects(store: PhotoStore, older_than: datetime) -> int:
     for key in expired:
         store.delete(key)
     return len(expired)
+
+
+FINISHED = (JobState.DONE.value, JobState.FAILED.value, JobState.CANCELLED.value)
+WAITING_FOR_A_JOB = ("queued", "generating")
+"""Session states that still wait for a running order (`conversations.shared.states`)."""
+
+
+def delete_expired_records(db: Database, older_than: datetime) -> int:
+    """Retention for rows, after the files: finished jobs created before `older_than` with their
+    parameters (a "more like" order keeps a face embedding there), results and outbox entries
+    (delivered or not: nothing of them is left to post); sessions untouched since, with their
+    photo rows; and the display name of anyone with nothing left. Returns the rows removed."""
+    with db.session() as session:
+        job_ids = list(
+            session.exec(select(Job.id).where(Job.created_at < older_than, col(Job.state).in_(FINISHED)))
+        )
+        result_ids = select(Result.id).where(col(Result.job_id).in_(job_ids))
+        session.execute(
+            update(TeamMember)
+            .where(col(TeamMember.pick_result_id).in_(result_ids))
+            .values(pick_result_id=None)
+        )
+        session.execute(delete(OutboxEntry).where(col(OutboxEntry.job_id).in_(job_ids)))
+        session.execute(delete(Result).where(col(Result.job_id).in_(job_ids)))
+        session.execute(delete(Job).where(col(Job.id).in_(job_ids)))
+        session_ids = list(
+            session.exec(
+                select(SelfieSession.id).where(
+                    SelfieSession.updated_at < older_than, col(SelfieSession.state).not_in(WAITING_FOR_A_JOB)
+                )
+            )
+        )
+        session.execute(update(Job).where(col(Job.session_id).in_(session_ids)).values(session_id=None))
+        session.execute(delete(Photo).where(col(Photo.session_id).in_(session_ids)))
+        session.execute(delete(SelfieSession).where(col(SelfieSession.id).in_(session_ids)))
+        still_here = union(
+            select(Job.user_id),
+            select(SelfieSession.user_id),
+            select(TeamMember.user_id),
+            select(Team.organiser_id),
+        )
+        session.execute(
+            update(User)
+            .where(col(User.created_at) < older_than, col(User.id).not_in(still_here))
+            .where(col(User.display_name) != "")
+            .values(display_name="")
+        )
+    return len(job_ids) + len(session_ids)
 
 
 def delete_team_member_data(db: Database, store: PhotoStore, team_id: int, user_id: int) -> int:

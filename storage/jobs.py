@@ -99,10 +99,13 @@ def record_progress(
     stage_seconds: dict[str, float],
     eta_s: float | None,
 ) -> bool:
-    """Write stage, overall progress, stage timings and ETA; False if the job is no longer running."""
+    """Write stage, overall progress, stage timings and ETA; True when the worker should stop:
+    cancel asked for, the job finished elsewhere, or its row gone (the user's /delete)."""
     with db.session() as session:
         job = session.get(Job, job_id)
-        if job is None or job.state != JobState.RUNNING:
+        if job is None or JobState(job.state).finished:
+            return True
+        if job.state != JobState.RUNNING:
             return False
         job.stage = stage
         job.progress = max(0.0, min(1.0, progress))

@@ -17,6 +17,7 @@ from storage.database import Database
 from storage.jobs import ACTIVE_STATES
 from storage.models import Job, JobState, User, utcnow
 from storage.photos import user_prefix
+from storage.studio import STUDIO_KIND
 
 
 class OrderRefusedError(Exception):
@@ -60,10 +61,12 @@ class OrderSpec:
 
 @dataclass(frozen=True)
 class OrderLimits:
-    """Per-user limits; `daily_quota` 0 means unlimited."""
+    """Per-user limits; a quota of 0 means unlimited. Studio orders (a LoRA trained on the
+    selfies) count against `studio_daily_quota` only, instant orders against `daily_quota`."""
 
     active_orders: int = 1
     daily_quota: int = 0
+    studio_daily_quota: int = 0
 
 
 def _start_of_day(now: datetime) -> datetime:
@@ -94,7 +97,7 @@ def create_job(db: Database, spec: OrderSpec, limits: OrderLimits, *, now: datet
         if not locked:
             msg = f"user {spec.user_id} does not exist"
             raise ValueError(msg)
-        _check_limits(session, spec.user_id, limits, now)
+        _check_limits(session, spec.user_id, limits, now, studio=spec.extra.get("kind") == STUDIO_KIND)
         job = Job(
             user_id=spec.user_id,
             session_id=spec.session_id,
@@ -114,10 +117,16 @@ def create_job(db: Database, spec: OrderSpec, limits: OrderLimits, *, now: datet
     return job
 
 
-def _check_limits(session: Session, user_id: int, limits: OrderLimits, now: datetime) -> None:
+def _check_limits(
+    session: Session, user_id: int, limits: OrderLimits, now: datetime, *, studio: bool = False
+) -> None:
     is_active = col(Job.state).in_(ACTIVE_STATES)
-    # Today's orders that used (or will use) the GPU: not failed, not cancelled before starting.
+    kind = func.coalesce(col(Job.params)["kind"].as_string(), "")
+    same_kind = kind == STUDIO_KIND if studio else kind != STUDIO_KIND
+    # Today's orders of this kind that used (or will use) the GPU: not failed, not cancelled
+    # before starting.
     used_today = and_(
+        same_kind,
         col(Job.created_at) >= _start_of_day(now),
         or_(
             col(Job.state).in_((*ACTIVE_STATES, JobState.DONE.value)),
@@ -137,7 +146,8 @@ def _check_limits(session: Session, user_id: int, limits: OrderLimits, now: date
             else f"You already have {active} orders in progress; wait for one to finish."
         )
         raise ActiveOrderLimitError(msg)
-    if limits.daily_quota > 0 and today >= limits.daily_quota:
-        plural = "order" if limits.daily_quota == 1 else "orders"
-        msg = f"You have used today's {limits.daily_quota} {plural}. You can order again after midnight UTC."
+    quota = limits.studio_daily_quota if studio else limits.daily_quota
+    if quota > 0 and today >= quota:
+        plural = ("studio album" if studio else "order") + ("" if quota == 1 else "s")
+        msg = f"You have used today's {quota} {plural}. You can order again after midnight UTC."
         raise DailyQuotaError(msg)

@@ -7,6 +7,18 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import assess, ban, db, generate, models, rank, serve, status, submit, worker
+from bot.commands import assess, ban, db, generate, intake, models, rank, serve, status, submit, worker
 
-COMMANDS: tuple[ModuleType, ...] = (serve, worker, generate, assess, rank, submit, status, db, ban, models)
+COMMANDS: tuple[ModuleType, ...] = (
+    serve,
+    worker,
+    intake,
+    generate,
+    assess,
+    rank,
+    submit,
+    status,
+    db,
+    ban,
+    models,
+)

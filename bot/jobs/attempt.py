@@ -13,7 +13,7 @@ import asyncio
 import logging
 from enum import StrEnum
 
-from bot.jobs import execute
+from bot.jobs import execute, studio
 from bot.jobs.context import WorkerContext
 from bot.jobs.events import JobUpdate
 from bot.jobs.progress import ProgressReporter
@@ -23,6 +23,7 @@ from engine.progress import CancelToken
 from storage import jobs
 from storage.jobs import StoredAlbum
 from storage.models import Job, JobState
+from storage.studio import is_studio
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +73,20 @@ async def run_attempt(
         log.exception("job %s: attempt %d crashed", job_id, attempt)
         return await asyncio.to_thread(_retry_or_fail, ctx, job, INTERNAL_ERROR_MESSAGE, final_attempt)
     stage_seconds = reporter.stage_seconds()
-    state = await asyncio.to_thread(
-        jobs.complete,
-        ctx.db,
-        job_id,
-        album,
-        payload=_delivery_payload(album),
-        stage_seconds=stage_seconds,
-    )
+    try:
+        state = await asyncio.to_thread(
+            jobs.complete,
+            ctx.db,
+            job_id,
+            album,
+            payload=_delivery_payload(album),
+            stage_seconds=stage_seconds,
+        )
+    except jobs.JobNotFoundError:
+        state = JobState.CANCELLED  # erased (/delete) while the album was written
+    if state == JobState.CANCELLED:
+        # Cancelled or erased while the last step ran: what this attempt wrote has no row.
+        await asyncio.to_thread(ctx.store.delete_prefix, execute.album_prefix(job))
     if ctx.metrics is not None:
         record_job(ctx.metrics, stage_seconds)
     _publish(ctx, job, state)
@@ -91,7 +98,8 @@ async def _in_thread(
 ) -> StoredAlbum:
     """Await the engine thread; if this task is cancelled, tell the engine and wait for it."""
     loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(None, lambda: execute.run_order(job, ctx, progress=reporter, cancel=cancel))
+    run = studio.run_studio if is_studio(job) else execute.run_order
+    future = loop.run_in_executor(None, lambda: run(job, ctx, progress=reporter, cancel=cancel))
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:

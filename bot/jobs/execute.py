@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
 from bot.jobs.context import WorkerContext
 from engine.album import album_manifest, item_record
@@ -19,7 +22,7 @@ from engine.errors import EngineError, ModelUnavailableError
 from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
 from engine.progress import CancelToken, ProgressCallback
 from engine.styles import validate_custom_style
-from engine.types import Album
+from engine.types import Album, GenerationBackend
 from storage.jobs import StoredAlbum, StoredResult
 from storage.models import Job
 from storage.photos import user_prefix
@@ -35,9 +38,18 @@ def album_prefix(job: Job) -> str:
 
 
 def run_order(
-    job: Job, ctx: WorkerContext, *, progress: ProgressCallback, cancel: CancelToken
+    job: Job,
+    ctx: WorkerContext,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    personalise: Callable[[GenerationBackend], GenerationBackend] | None = None,
+    stats: Mapping[str, Any] | None = None,
 ) -> StoredAlbum:
-    """Run the pipeline for `job` and store its album; raises the engine's typed errors."""
+    """Run the pipeline for `job` and store its album; raises the engine's typed errors.
+
+    `personalise` wraps the job's backend for this order only (a studio order's LoRA);
+    `stats` are added to the album's."""
     if job.backend not in ctx.engine.backends:
         loaded = ", ".join(sorted(ctx.engine.backends))
         msg = f"This service cannot make {job.backend} headshots right now (it runs: {loaded})."
@@ -55,14 +67,37 @@ def run_order(
         keep=job.keep,
         seed=job.seed,
         backend=job.backend,
-        stats={"job_id": job.id, "attempt": job.attempts},
+        stats={"job_id": job.id, "attempt": job.attempts, **(stats or {})},
         anchor=dict(job.params.get("more_like") or {}).get("params"),
     )
     resources = _with_batch_scale(engine, job.backend, float(job.params.get("batch_scale", 1.0)))
-    album = run_pipeline(request, resources, progress=progress, cancel=cancel)
+    if personalise is not None:
+        backend = personalise(resources.backend(job.backend))
+        resources = dataclasses.replace(resources, backends={**resources.backends, job.backend: backend})
+    with _unet_held(resources, job.backend):
+        album = run_pipeline(request, resources, progress=progress, cancel=cancel)
     if not album.items:
         raise EngineError(EMPTY_ALBUM_MESSAGE, code="empty_album")
-    return _store_album(ctx, job, album)
+    try:
+        return _store_album(ctx, job, album)
+    except BaseException:
+        ctx.store.delete_prefix(album_prefix(job))  # a half-written album (disk full) leaves nothing
+        raise
+
+
+@contextmanager
+def _unet_held(resources: EngineResources, backend: str) -> Iterator[None]:
+    """Diffusers orders take the UNet's lock, so no order ever runs while another order's
+    LoRA is attached (or being trained) on the shared UNet of this process."""
+    current = resources.backends.get(backend)
+    models = getattr(getattr(current, "inner", current), "models", None)
+    if backend != "diffusers" or models is None:
+        yield
+        return
+    from engine.training.lora import unet_lock
+
+    with unet_lock(models.pipe.unet):
+        yield
 
 
 def _with_batch_scale(resources: EngineResources, backend: str, scale: float) -> EngineResources:

@@ -10,3 +10,6 @@ PROGRESS_CHANNEL = "headshots:progress"
 
 JOB_TTL_S = 7 * 24 * 3600
 """How long SAQ keeps a finished job's record (the database keeps the job for good)."""
+
+INTAKE_FUNCTION = "assess_upload"
+"""The SAQ function name a photo verdict is enqueued under (on the `<queue>-intake` queue)."""

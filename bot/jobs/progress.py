@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from bot.jobs.events import JobUpdate, UpdatePublisher
 from engine.progress import CancelToken, ProgressEvent
+from engine.training import TRAINING_STAGES
 from storage import jobs
 from storage.database import Database
 from storage.models import Job, JobState
+from storage.studio import is_studio
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class ProgressTracker:
         self._stage: str | None = None
         self._fraction = 0.0
         self._seconds: dict[str, float] = {}
+        self._start: dict[str, float] = {}
+        """A resumed stage's fraction when this attempt took it over (its pace counts only
+        the steps made here)."""
         self._done: set[str] = set()
 
     def update(self, event: ProgressEvent) -> ProgressSnapshot:
@@ -51,6 +56,10 @@ class ProgressTracker:
         self._last = now
         self._stage = event.stage
         self._fraction = event.fraction
+        if event.resumed:
+            # Steps an earlier attempt made: this attempt's pace starts here.
+            self._start[event.stage] = event.fraction
+            self._seconds[event.stage] = 0.0
         if event.fraction >= 1.0:
             self._done.add(event.stage)
         return self.snapshot(now)
@@ -61,18 +70,32 @@ class ProgressTracker:
         stage = self._stage or "starting"
         total = sum(self._estimates.values())
         if total <= 0 or stage not in self._estimates:
-            return ProgressSnapshot(stage, self._fraction, None, seconds)
+            # No history for this stage: a first studio training's own pace (most of its order)
+            # plus what the history says the later stages take; otherwise unknown.
+            pace = self._pace(stage)
+            if pace is None or (total <= 0 and stage not in TRAINING_STAGES):
+                return ProgressSnapshot(stage, self._fraction, None, seconds)
+            later = sum(est for name, est in self._estimates.items() if name not in self._done | {stage})
+            eta = max(0.0, pace * (1.0 - self._fraction) + later - (now - self._last))
+            return ProgressSnapshot(stage, self._fraction, eta, seconds)
         done = sum(est for name, est in self._estimates.items() if name in self._done)
         remaining = sum(est for name, est in self._estimates.items() if name not in self._done)
-        if stage not in self._done and self._fraction > 0:
+        pace = self._pace(stage)
+        if pace is not None:
             # Within a stage, trust this run's pace over the history.
-            pace = self._seconds[stage] / self._fraction
             done += self._estimates[stage] * self._fraction
             remaining += pace * (1.0 - self._fraction) - self._estimates[stage]
         else:
             stage = next((name for name in self._estimates if name not in self._done), stage)
         eta = max(0.0, remaining - (now - self._last))
         return ProgressSnapshot(stage, min(done / total, 0.99), eta, seconds)
+
+    def _pace(self, stage: str) -> float | None:
+        """Seconds per unit of `stage` at this attempt's speed; None before it has moved."""
+        moved = self._fraction - self._start.get(stage, 0.0)
+        if stage in self._done or stage not in self._seconds or moved <= 0:
+            return None
+        return self._seconds[stage] / moved
 
 
 def _rounded(seconds: dict[str, float]) -> dict[str, float]:
@@ -101,7 +124,10 @@ class ProgressReporter:
         self._publisher = publisher
         self._cancel = cancel
         self._interval_s = interval_s
-        self._tracker = ProgressTracker(jobs.stage_estimates(db))
+        estimates = jobs.stage_estimates(db)
+        if not is_studio(job):
+            estimates = {name: est for name, est in estimates.items() if name not in TRAINING_STAGES}
+        self._tracker = ProgressTracker(estimates)
         self._lock = threading.Lock()
         self._last_write = 0.0
         self._last_stage: str | None = None

@@ -41,7 +41,9 @@ class JobQueue:
         self._saq = saq
         self._runner = runner
         self.limits = OrderLimits(
-            active_orders=settings.active_orders_per_user, daily_quota=settings.daily_quota
+            active_orders=settings.active_orders_per_user,
+            daily_quota=settings.daily_quota,
+            studio_daily_quota=settings.studio_daily_quota,
         )
 
     @classmethod

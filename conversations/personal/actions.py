@@ -48,6 +48,7 @@ from storage.erasure import delete_user_data
 from storage.jobs import ACTIVE_STATES
 from storage.models import Job, SelfieSession, User
 from storage.orders import OrderRefusedError, OrderSpec
+from storage.studio import STUDIO_KIND
 
 if TYPE_CHECKING:
     from conversations.shared.services import Services
@@ -138,7 +139,18 @@ class ActionHandler:
             if refusal is not None:
                 yield Notice(refusal)
                 return
-            async for reply in self._order(chat, user, row, make, seed=new_seed(), extra={}):
+            async for reply in self._order(chat, user, row, make, seed=new_seed(), extra=self._kind(row)):
+                yield reply
+        elif cb.action == Action.STUDIO and row.state == DELIVERED and row.style:
+            # From now on this session's orders are studio ones: "More like" and "Another
+            # style" reuse the LoRA this order trains.
+            refusal = await self.rules.order_refusal(chat)
+            if refusal is not None:
+                yield Notice(refusal)
+                return
+            await asyncio.to_thread(sessions.save_session, self.db, row, data={"studio": True})
+            yield Text(msg.STUDIO_PLACED)
+            async for reply in self._order(chat, user, row, make, seed=new_seed(), extra=self._kind(row)):
                 yield reply
         elif cb.action == Action.MORE_LIKE and row.state == DELIVERED and parse_album_arg(cb.arg):
             async for reply in self._more_like(chat, user, row, make, cb.arg):
@@ -243,9 +255,17 @@ class ActionHandler:
             return
         seed = int(chosen.params.get("seed", new_seed()))
         yield Text(msg.MORE_LIKE_PLACED.format(rank=rank))
-        extra: dict[str, object] = {"more_like": {"job_id": job_id, "rank": rank, "params": chosen.params}}
+        extra: dict[str, object] = {
+            "more_like": {"job_id": job_id, "rank": rank, "params": chosen.params},
+            **self._kind(row),
+        }
         async for reply in self._order(chat, user, row, make, seed=seed, extra=extra):
             yield reply
+
+    @staticmethod
+    def _kind(row: SelfieSession) -> dict[str, object]:
+        """Order extras for the session's kind: studio once the user asked for a studio album."""
+        return {"kind": STUDIO_KIND} if row.data.get("studio") else {}
 
     async def _originals(self, user: User, row: SelfieSession, arg: str) -> AsyncIterator[Reply]:
         _rank, job_id = await asyncio.to_thread(self._album_job, user, row, arg)

@@ -42,6 +42,8 @@ class Action(StrEnum):
     MORE_LIKE = "ml"
     ANOTHER_STYLE = "as"
     FULL_RESOLUTION = "fr"
+    STUDIO = "sd"
+    """Order a studio album (a LoRA trained on the selfies) after the instant one."""
     DELETE_YES = "dy"
     DELETE_NO = "dn"
     SHARE_AVATAR = "sa"

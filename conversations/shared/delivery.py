@@ -49,7 +49,13 @@ def group_sizes(count: int) -> list[int]:
 
 
 def album_replies(
-    images: Sequence[bytes], style: str, sheet: bytes | None, make: ButtonMaker, job_id: str = ""
+    images: Sequence[bytes],
+    style: str,
+    sheet: bytes | None,
+    make: ButtonMaker,
+    job_id: str = "",
+    *,
+    studio_minutes: int | None = None,
 ) -> list[Reply]:
     """The album as messages: the headline, media groups of the results, the contact sheet, buttons."""
     if not images:
@@ -69,7 +75,7 @@ def album_replies(
             Image(sheet, msg.CONTACT_SHEET.format(count=len(images)), filename="contact_sheet.jpg")
         )
     ranks = list(range(1, len(images) + 1))
-    replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks, job_id)))
+    replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks, job_id, studio_minutes)))
     return replies
 
 

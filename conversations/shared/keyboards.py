@@ -78,9 +78,12 @@ def cancel_order_button(make: ButtonMaker) -> Keyboard:
     return ((make(msg.CANCEL_ORDER, Action.CANCEL_ORDER),),)
 
 
-def album_buttons(make: ButtonMaker, ranks: Sequence[int], job_id: str = "") -> Keyboard:
+def album_buttons(
+    make: ButtonMaker, ranks: Sequence[int], job_id: str = "", studio_minutes: int | None = None
+) -> Keyboard:
     """The buttons under an album. They name their job, so pressing them on an older album
-    (after "more like" made a newer one) still acts on the album they sit under."""
+    (after "more like" made a newer one) still acts on the album they sit under. With
+    `studio_minutes`, a last row offers the studio album."""
     more = tuple(
         make(msg.MORE_LIKE.format(rank=r), Action.MORE_LIKE, album_arg(r, job_id))
         for r in ranks[:MORE_LIKE_BUTTONS]
@@ -92,6 +95,8 @@ def album_buttons(make: ButtonMaker, ranks: Sequence[int], job_id: str = "") -> 
             make(msg.FULL_RESOLUTION, Action.FULL_RESOLUTION, album_arg(0, job_id)),
         )
     )
+    if studio_minutes is not None:
+        rows.append((make(msg.STUDIO_ALBUM.format(minutes=studio_minutes), Action.STUDIO),))
     return tuple(rows)
 
 

@@ -92,6 +92,8 @@ STAGES: Final = {
     "postprocess": "finishing the images",
     "rank": "picking the best",
     "album": "putting the album together",
+    "prior": "preparing your studio model",
+    "train": "training your studio model on your selfies",
 }
 STARTING: Final = "starting"
 
@@ -104,6 +106,11 @@ AFTER_ALBUM: Final = "Want more? Tap a button."
 MORE_LIKE: Final = "More like #{rank}"
 FULL_RESOLUTION: Final = "Full resolution"
 ORIGINAL: Final = "#{rank} in full resolution"
+STUDIO_ALBUM: Final = "Studio album (about {minutes} minutes)"
+STUDIO_PLACED: Final = (
+    "Making your studio album: first a model of your face is trained on your selfies, then the album "
+    "is made with it. Your model is kept with your photos and deleted with them."
+)
 MORE_LIKE_PLACED: Final = "Making more like #{rank}."
 
 STALE_BUTTON: Final = "That button belongs to an earlier session. Send a selfie or /new to start again."

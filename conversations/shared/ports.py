@@ -40,6 +40,10 @@ class ConversationConfig(Protocol):
     @property
     def generation_backend(self) -> str: ...
     @property
+    def studio_minutes(self) -> int:
+        """What the studio offer says before any studio album was timed."""
+
+    @property
     def outbox_lease_s(self) -> int: ...
     @property
     def outbox_max_attempts(self) -> int: ...

@@ -237,6 +237,16 @@ class TeamOrders:
         yield Notice("")
         yield Text(tmsg.CANCELLED_TEAM.format(team=team.name))
 
+    async def end_organised(self, user: User) -> int:
+        """/delete of an organiser: every open team order they run ends as `/team cancel` would
+        end it (members and the card told, everyone's team data deleted). Returns how many."""
+        assert user.id is not None
+        teams = await asyncio.to_thread(store_teams.teams_organised_by, self.db, user.id)
+        for team in teams:
+            async for _reply in self.cancel(team):
+                pass  # the replies are for the organiser, who is deleting everything anyway
+        return len(teams)
+
     # -- buttons -----------------------------------------------------------------------
 
     async def button(self, chat: ChatRef, user: User, data: str) -> AsyncIterator[Reply]:

@@ -221,3 +221,27 @@ async def test_delete_confirm_only_ever_deletes_the_presser(world: World) -> Non
     assert len(world.rows(Photo)) == 1
     assert len(world.rows(Result)) == 2
     assert world.store.exists(f"users/{world.victim_id}/sessions/{world.victim_session}/01.jpg")
+
+
+async def test_delete_ends_the_teams_you_organise_and_forgets_your_name(world: World) -> None:
+    """(Lifecycle, beside the delete button's forgery check.) The organiser's /delete ends
+    their open team order: the members are told, their team data goes, and so does the
+    organiser's display name."""
+    await world.press(world.forge_team(Action.TEAM_JOIN, world.team.code))
+    assert len(world.rows(TeamMember)) == 1
+    victim = ChatRef("telegram", VICTIM, VICTIM, "Vic", "en")
+    yes = ButtonMaker(world.conversation.signer, "telegram", VICTIM, 0)("x", Action.DELETE_YES).data
+    await world.press(yes, victim)
+    assert not world.rows(Team)
+    assert not world.rows(TeamMember)
+    told = [
+        (out.chat_id, reply.text)
+        for _platform, out in world.conversation.teams.pending
+        for reply in out.replies
+        if isinstance(reply, Text)
+    ]
+    assert (ATTACKER, tmsg.TEAM_CANCELLED_MEMBER.format(team="Acme")) in told
+    with world.db.session() as session:
+        user = session.get(User, world.victim_id)
+        assert user is not None
+        assert user.display_name == ""

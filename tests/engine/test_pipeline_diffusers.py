@@ -7,37 +7,20 @@ weights draw noise, not people: the ranker must drop every candidate and deliver
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any
 
 import pytest
-import torch
-from diffusers import UNet2DConditionModel
 
 from engine.generation.diffusers_backend import DiffusersBackend
-from engine.generation.options import GenerationOptions, ModelIds
 from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
 from engine.progress import ProgressEvent
-from tests.engine.tiny_sdxl import IP_ADAPTER_WEIGHT, TinyModels, faceid_state_dict
-
-DLIB_DIM = 128
+from tests.engine.tiny_sdxl import TinyModels, load_tiny_backend
 
 
 @pytest.fixture(scope="module")
 def diffusers_backend(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> DiffusersBackend:
-    unet = UNet2DConditionModel.from_pretrained(tiny_models.base, subfolder="unet")
-    adapter = tmp_path_factory.mktemp("faceid-128")
-    torch.save(faceid_state_dict(unet, embed_dim=DLIB_DIM), adapter / IP_ADAPTER_WEIGHT)
-    ids = ModelIds(
-        base=tiny_models.base,
-        ip_adapter=adapter,
-        ip_adapter_weight=IP_ADAPTER_WEIGHT,
-        controlnets=MappingProxyType({"canny": tiny_models.controlnets["canny"]}),
-    )
-    options = GenerationOptions(
-        device="cpu", dtype="float32", controlnets=("canny",), scheduler="euler", local_files_only=True
-    )
-    return DiffusersBackend.load(ids, options)
+    backend: DiffusersBackend = load_tiny_backend(tiny_models, tmp_path_factory.mktemp("faceid-128"))
+    return backend
 
 
 def test_diffusers_backend_runs_through_the_pipeline_and_noise_is_never_delivered(

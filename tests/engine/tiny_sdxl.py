@@ -224,3 +224,23 @@ def save_tiny_models(root: Path) -> TinyModels:
     return TinyModels(
         base=base, ip_adapter=ip_adapter, controlnets=controlnets, instantid=instantid, fast_lora=fast_lora
     )
+
+
+def load_tiny_backend(models: TinyModels, folder: Path, *, embed_dim: int = 128) -> Any:
+    """The diffusers backend on the tiny models on CPU, with a face-ID adapter sized for
+    `embed_dim`-value embeddings (dlib's 128 by default) and the canny ControlNet."""
+    from engine.generation.diffusers_backend import DiffusersBackend
+    from engine.generation.options import GenerationOptions
+
+    unet = UNet2DConditionModel.from_pretrained(models.base, subfolder="unet")
+    torch.save(faceid_state_dict(unet, embed_dim=embed_dim), folder / IP_ADAPTER_WEIGHT)
+    ids = ModelIds(
+        base=models.base,
+        ip_adapter=folder,
+        ip_adapter_weight=IP_ADAPTER_WEIGHT,
+        controlnets=MappingProxyType({"canny": models.controlnets["canny"]}),
+    )
+    options = GenerationOptions(
+        device="cpu", dtype="float32", controlnets=("canny",), scheduler="euler", local_files_only=True
+    )
+    return DiffusersBackend.load(ids, options)

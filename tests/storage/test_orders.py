@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -66,6 +67,20 @@ def test_daily_quota_counts_today_and_ignores_orders_that_never_ran(any_db: Data
         create_job(any_db, spec_for(user_id), limits, now=now)
     assert "today's 2 orders" in refused.value.user_message
     create_job(any_db, spec_for(user_id), limits, now=now + timedelta(days=1))
+
+
+def test_studio_orders_have_their_own_daily_quota(any_db: Database) -> None:
+    user_id = make_user(any_db)
+    limits = OrderLimits(active_orders=5, daily_quota=1, studio_daily_quota=1)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    studio = dataclasses.replace(spec_for(user_id), extra={"kind": "studio"})
+    create_job(any_db, spec_for(user_id), limits, now=now)  # the instant album
+    create_job(any_db, studio, limits, now=now)  # the studio album does not use up the instant quota
+    with pytest.raises(DailyQuotaError) as refused:
+        create_job(any_db, studio, limits, now=now)
+    assert "today's 1 studio album." in refused.value.user_message
+    with pytest.raises(DailyQuotaError):
+        create_job(any_db, spec_for(user_id), limits, now=now)
 
 
 def test_selfies_of_another_user_are_refused(sqlite_db: Database) -> None:

@@ -7,7 +7,9 @@ intervals so lost jobs are found in seconds.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,11 +42,12 @@ class JobEnv:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _log_files: list[BinaryIO] = field(default_factory=list)
 
-    def start_worker(self, name: str) -> subprocess.Popen[bytes]:
+    def start_worker(self, name: str, command: str = "worker", *extra: str) -> subprocess.Popen[bytes]:
+        """A `headshots worker` (or another `command`, such as `intake`) process."""
         log = (self.logs / f"{name}.log").open("ab")
         self._log_files.append(log)
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "worker", "--name", name],
+            [sys.executable, "-m", "bot.cli", command, "--name", name, *extra],
             env=self.env,
             cwd=REPO,
             stdout=log,
@@ -109,10 +112,13 @@ def make_env(tmp_path: Path, redis_url: str, **overrides: str) -> JobEnv:
         "HEADSHOTS_LOG_LEVEL": "INFO",
         # The assessor passes 6 of person_a's 8 photos; an order of those must be accepted.
         "HEADSHOTS_MIN_SELFIES": "4",
+        # Workers on Redis refuse to start without a real signing key (bot.callback_key).
+        "HEADSHOTS_CALLBACK_SECRET": secrets.token_urlsafe(48),
         **overrides,
     }
     fields = {
-        key.removeprefix("HEADSHOTS_").lower(): value
+        # JSON values (dicts, lists) are decoded as pydantic-settings decodes the environment.
+        key.removeprefix("HEADSHOTS_").lower(): json.loads(value) if value[:1] in "{[" else value
         for key, value in env.items()
         if key.startswith("HEADSHOTS_")
     }

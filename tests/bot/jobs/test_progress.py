@@ -43,3 +43,14 @@ def test_without_history_the_eta_is_unknown_not_invented() -> None:
     assert snap.eta_s is None
     assert snap.progress == 0.25
     assert snap.stage_seconds == {"generate": 1.0}
+
+
+def test_a_resumed_training_shows_its_eta_from_this_attempts_pace_without_history() -> None:
+    clock = FakeClock()
+    tracker = ProgressTracker({}, clock=clock)
+    clock.now = 30.0  # loading, assessing, encoding: not training pace
+    tracker.update(ProgressEvent("train", 40, 100, resumed=True))
+    clock.now = 32.0
+    snap = tracker.update(ProgressEvent("train", 42, 100))  # 1 s a step here
+    assert snap.progress == pytest.approx(0.42)
+    assert snap.eta_s == pytest.approx(58.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.shared.callbacks import CallbackSigner
+from conversations.shared.callbacks import Action, CallbackSigner
 from conversations.shared.delivery import album_replies, group_sizes
 from conversations.shared.keyboards import ButtonMaker
 from conversations.shared.messages import progress_bar
@@ -48,3 +48,14 @@ def test_progress_bar() -> None:
     assert progress_bar(0) == "░" * 10
     assert progress_bar(0.5) == "█" * 5 + "░" * 5
     assert progress_bar(1.5) == "█" * 10
+
+
+def test_after_an_instant_album_a_studio_album_is_offered_with_its_minutes() -> None:
+    signer = CallbackSigner("s")
+    make = ButtonMaker(signer, "telegram", "1", 5)
+    replies = album_replies([b"x"] * 3, "corporate", None, make, "job1", studio_minutes=12)
+    last = replies[-1]
+    assert isinstance(last, Text)
+    studio = last.buttons[-1][0]
+    assert studio.label == "Studio album (about 12 minutes)"
+    assert signer.verify("telegram", "1", studio.data).action == Action.STUDIO
