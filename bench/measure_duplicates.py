@@ -24,13 +24,13 @@ from engine import duplicates  # noqa: E402
 from engine.faces import DlibFaceAnalyzer  # noqa: E402
 from engine.intake import Assessor  # noqa: E402
 from engine.quality import counted_faces  # noqa: E402
-from engine.types import Photo  # noqa: E402
+from engine.types import Fingerprint, Photo  # noqa: E402
 from tests.engine import degrade  # noqa: E402
 
 FACES = Path(os.environ.get("HEADSHOTS_SHARED", REPO.parent / "shared")) / "faces"
 
 
-def measures(a: duplicates.Fingerprint, b: duplicates.Fingerprint) -> tuple[float, ...]:
+def measures(a: Fingerprint, b: Fingerprint) -> tuple[float, ...]:
     inf = float("nan")
     image = duplicates.hash_distance(a.image_hash, b.image_hash) if a.image_hash and b.image_hash else inf
     if a.face_hash is None or b.face_hash is None or a.embedding is None or b.embedding is None:
@@ -47,7 +47,7 @@ def main() -> None:
     analyzer = DlibFaceAnalyzer()
     assessor = Assessor(analyzer, max_bytes=50_000_000, max_pixels=50_000_000, min_photos=8)
 
-    def fp(image: Image.Image, name: str) -> duplicates.Fingerprint:
+    def fp(image: Image.Image, name: str) -> Fingerprint:
         photo = Photo(name=name, image=image, sha256="", source_format="JPEG", source_bytes=0)
         assessed = assessor.assess_photo(photo)
         arr = np.asarray(image)

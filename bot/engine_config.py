@@ -55,6 +55,20 @@ def load_engine_from_settings(settings: Settings, backends: Sequence[str] | None
     if "diffusers" in names:
         diffusers_models = model_ids(settings)
         diffusers_options = generation_options(settings)
+    flux2_options = None
+    if "flux2" in names:
+        from engine.generation.flux2_options import Flux2Options
+
+        flux2_options = Flux2Options(
+            model=settings.flux2_model_id,
+            device=settings.device,
+            dtype=settings.dtype,
+            steps=settings.flux2_steps,
+            references=settings.flux2_references,
+            reference_size=settings.flux2_reference_size,
+            batch_size=settings.generation_batch_size,
+            cpu_offload=settings.generation_cpu_offload,
+        )
     return load_engine_resources(
         face_backend=settings.face_backend,
         grading_face_backend=settings.grading_face_backend,
@@ -63,6 +77,7 @@ def load_engine_from_settings(settings: Settings, backends: Sequence[str] | None
         backends=names,
         diffusers_models=diffusers_models,
         diffusers_options=diffusers_options,
+        flux2_options=flux2_options,
         upscaler_path=settings.upscaler_path,
         device=settings.device,
         max_upload_bytes=settings.max_upload_bytes,

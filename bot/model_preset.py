@@ -23,7 +23,7 @@ ROLE_FIELDS: dict[str, tuple[str, ...]] = {
     "identity": ("ip_adapter_id", "ip_adapter_weight", "generation_identity"),
     "control": ("controlnet_ids", "instantid_controlnet_id"),
     "face_conditioning": ("face_backend", "insightface_pack"),
-    "face_ranking": ("face_backend", "insightface_pack"),
+    "face_ranking": ("grading_face_backend", "face_backend", "insightface_pack"),
     "upscaler": ("upscaler_path",),
     "fast_lora": ("fast_lora_id", "fast_lora_weight", "generation_fast"),
 }
@@ -45,17 +45,28 @@ def _model(source: str, file: str | None, title: str, setting: str) -> ModelEntr
     return find(source, file) or custom(source, title, setting)
 
 
+def _face_backend_models(backend: str, settings: Settings) -> list[ModelEntry]:
+    if backend == "insightface":
+        return [
+            CATALOGUE.get(f"insightface-{settings.insightface_pack}")
+            or custom(settings.insightface_pack, "InsightFace pack", "HEADSHOTS_INSIGHTFACE_PACK")
+        ]
+    landmarks = "dlib-landmarks-5" if backend == "dlib5" else "dlib-landmarks-68"
+    return [entry("dlib-hog-detector"), entry(landmarks), entry("dlib-resnet-v1")]
+
+
+def grading_backend(settings: Settings) -> str:
+    """The face model that grades likeness in ranking. "auto" loads the other model when it
+    is installed, so it is reported (and licence-checked) as that model."""
+    if settings.grading_face_backend != "auto":
+        return settings.grading_face_backend
+    return "dlib" if settings.face_backend == "insightface" else "insightface"
+
+
 def _face_models(settings: Settings) -> list[tuple[str, ModelEntry]]:
-    if settings.face_backend == "insightface":
-        pack = CATALOGUE.get(f"insightface-{settings.insightface_pack}") or custom(
-            settings.insightface_pack, "InsightFace pack", "HEADSHOTS_INSIGHTFACE_PACK"
-        )
-        return [("face_conditioning", pack), ("face_ranking", pack)]
-    landmarks = "dlib-landmarks-5" if settings.face_backend == "dlib5" else "dlib-landmarks-68"
     return [
-        ("face_conditioning", entry("dlib-hog-detector")),
-        ("face_conditioning", entry(landmarks)),
-        ("face_ranking", entry("dlib-resnet-v1")),
+        *(("face_conditioning", m) for m in _face_backend_models(settings.face_backend, settings)),
+        *(("face_ranking", m) for m in _face_backend_models(grading_backend(settings), settings)),
     ]
 
 

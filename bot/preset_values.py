@@ -19,6 +19,7 @@ def preset_values(chosen: Preset) -> dict[str, Any]:
     values: dict[str, Any] = {
         "generation_backend": chosen.backend,
         "face_backend": chosen.face_backend,
+        "grading_face_backend": chosen.grading_face_backend,
         "generation_fast": chosen.fast,
     }
     if chosen.insightface_pack:

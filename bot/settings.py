@@ -86,7 +86,7 @@ class Settings(BaseSettings):
         description="The bot is used in a business: refuse models not cleared for commercial use.",
     )
     face_backend: Literal["dlib", "dlib5", "insightface"] = "dlib"
-    grading_face_backend: Literal["auto", "dlib", "insightface"] = Field(
+    grading_face_backend: Literal["auto", "dlib", "dlib5", "insightface"] = Field(
         default="auto",
         description="Face model that grades identity; auto: the other model when installed (dlib always is).",
     )
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
         default=3, ge=1, le=4, description="Selfies passed to FLUX.2 as references."
     )
     flux2_reference_size: int = Field(
-        default=1024, ge=256, le=1024, description="Side of each aligned reference crop (multiple of 16)."
+        default=1024, ge=64, le=1024, multiple_of=16, description="Side of each aligned reference crop."
     )
     device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")
     dtype: DTypeName = "bfloat16"

@@ -1,8 +1,12 @@
-"""Attributes for prompts: only what a model says, each with its confidence, never guessed.
+"""Attributes for prompts, each with its confidence: what a model says, and what is measured.
 
 The backend contributes what it has: insightface's age/gender head gives an apparent age
-range and a gender presentation; dlib has no attribute model and gives nothing. Glasses,
-beard, skin tone and hair have no trained model here, so they are not reported. (We tried
+range and a gender presentation; dlib has no attribute model and gives nothing. Glasses and
+facial hair are measured on every backend from the face's own regions
+(`engine.occlusion.worn_attributes`: a frame's bridge across the nose, hair darker than the
+cheeks), with a confidence that clears the prompt's bar only on clear evidence and never for
+"no". Hair length needs a person/hair segmentation that no offline model here provides, so
+it is not reported. Skin tone is not reported either. (We tried
 measuring skin tone from the cheeks as Chardon's ITA: on the shared photos it swung between
 classes with the light, e.g. one person read "brown" and "dark" in two press photos, so it is
 left out; see docs/quality-thresholds.md.) A set's summary keeps one value per attribute.
@@ -13,12 +17,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from engine.occlusion import measure_parts, worn_attributes
 from engine.types import Attribute, Face, FaceAnalyzer, ImageArray
 
 
 def describe_face(analyzer: FaceAnalyzer, image: ImageArray, face: Face) -> tuple[Attribute, ...]:
-    """Everything the backend can say about one face."""
-    return tuple(analyzer.attributes(image, face))
+    """Everything the backend can say about one face, then the measured attributes it did
+    not give (a backend's own glasses or beard model wins over the measurement)."""
+    given = list(analyzer.attributes(image, face))
+    parts = measure_parts(image, face)
+    measured = () if parts is None else worn_attributes(parts)
+    names = {a.name for a in given}
+    return (*given, *(a for a in measured if a.name not in names))
 
 
 def summarise(per_photo: Sequence[Sequence[Attribute]]) -> tuple[Attribute, ...]:
@@ -34,3 +44,10 @@ def summarise(per_photo: Sequence[Sequence[Attribute]]) -> tuple[Attribute, ...]
         confidence = sum(agreeing) / len(agreeing) * count / len(said)
         summary.append(Attribute(name, value, round(confidence, 3)))
     return tuple(summary)
+
+
+def with_stated(measured: Sequence[Attribute], stated: Sequence[Attribute]) -> tuple[Attribute, ...]:
+    """`measured` with what the person said about themselves in its place: a stated value
+    ("glasses": "no" from someone who wants them off) has confidence 1 and wins."""
+    said = {a.name: Attribute(a.name, a.value, 1.0) for a in stated}
+    return (*(a for a in measured if a.name not in said), *said.values())

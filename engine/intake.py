@@ -18,6 +18,7 @@ from engine.decode import decode_photo
 from engine.duplicates import dhash, fingerprint
 from engine.errors import ImageRejectedError
 from engine.faces.rotation import detect_upright
+from engine.faces.small_faces import detect_small
 from engine.identity import assess_set
 from engine.quality import assess_quality, counted_faces
 from engine.types import (
@@ -134,6 +135,9 @@ class Assessor:
         image = as_array(photo.image)
         with self._models:
             faces = self.analyzer.detect(image)
+            if not faces:
+                # A person far from the camera: look closer where there is skin.
+                faces = detect_small(self.analyzer, image)
             if not faces:
                 # A sideways or upside-down photo: find the face turned, report the tilt.
                 faces = detect_upright(self.analyzer, image)

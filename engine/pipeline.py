@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.album import contact_sheet
+from engine.attributes import with_stated
 from engine.crops import crop_face
 from engine.errors import ModelUnavailableError, SetNotReadyError
 from engine.faces import load_face_analyzer
@@ -45,6 +46,7 @@ from engine.styles import BUILTIN_DIR, StyleLibrary, StyleTemplate
 from engine.types import (
     Album,
     AssessedPhoto,
+    Attribute,
     FaceAnalyzer,
     FaceCrop,
     GenerationBackend,
@@ -54,12 +56,13 @@ from engine.types import (
 from engine.variations import MAX_CANDIDATES, plan_variations
 
 if TYPE_CHECKING:
+    from engine.generation.flux2_options import Flux2Options
     from engine.generation.options import GenerationOptions, ModelIds
 
 log = logging.getLogger(__name__)
 
 STAGES = ("assess", "identity", "style", "plan", "generate", "rank", "postprocess", "album")
-BACKENDS = ("preview", "diffusers")
+BACKENDS = ("preview", "diffusers", "flux2")
 REFERENCE_SIZE = 1024
 GENERATE_CHUNK = 4
 """Candidates per backend call: progress and cancellation between chunks, memory bounded."""
@@ -105,6 +108,7 @@ def load_engine_resources(
     backends: Sequence[str] = ("preview",),
     diffusers_models: ModelIds | None = None,
     diffusers_options: GenerationOptions | None = None,
+    flux2_options: Flux2Options | None = None,
     upscaler_path: Path | None = None,
     device: str = "cpu",
     styles_dir: Path = BUILTIN_DIR,
@@ -141,6 +145,10 @@ def load_engine_resources(
         from engine.generation.diffusers_backend import DiffusersBackend
 
         loaded["diffusers"] = DiffusersBackend.load(diffusers_models, diffusers_options)
+    if "flux2" in backends:
+        from engine.generation.flux2_backend import Flux2Backend
+
+        loaded["flux2"] = Flux2Backend.load(flux2_options)
     assessor = Assessor(
         analyzer, max_bytes=max_upload_bytes, max_pixels=max_image_pixels, min_photos=min_selfies
     )
@@ -191,6 +199,9 @@ class PipelineRequest:
     stats: dict[str, Any] = field(default_factory=dict)
     anchor: Mapping[str, Any] | None = None
     """Params of a delivered candidate to make "more like" (see `plan_variations`)."""
+    stated: tuple[Attribute, ...] = ()
+    """What the person said about themselves ("glasses": "no"): overrides the measured
+    attributes, so someone with glasses keeps them in the prompt unless they say otherwise."""
 
 
 def check_inputs(request: PipelineRequest, resources: EngineResources) -> None:
@@ -281,7 +292,7 @@ def run_pipeline(
     # 4. Prompts and variations for the whole batch.
     specs = plan_variations(
         template,
-        profile.attributes,
+        with_stated(profile.attributes, request.stated),
         references,
         count=request.count,
         seed=request.seed,

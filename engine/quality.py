@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from engine.occlusion import measure_parts, occlusion_issue
 from engine.types import Face, FloatArray, ImageArray, IssueCode, QualityIssue, QualityReport
 
 MIN_SHORT_SIDE = 512
@@ -261,8 +262,13 @@ def assess_quality(name: str, image: ImageArray, faces: list[Face]) -> QualityRe
     pose = _pose_issue(face)
     if pose is not None:
         issues.append(pose)
-    if m.eye_aspect is not None and m.eye_aspect < EYES_CLOSED_EAR:
+    eyes_closed = m.eye_aspect is not None and m.eye_aspect < EYES_CLOSED_EAR
+    if eyes_closed:
         issues.append(_issue(IssueCode.EYES_CLOSED, "Your eyes look closed; send one with your eyes open."))
+    parts = measure_parts(image, face)
+    covered = None if parts is None else occlusion_issue(parts, eyes_open=not eyes_closed)
+    if covered is not None:
+        issues.append(covered)
     return QualityReport(
         name=name,
         issues=tuple(issues),

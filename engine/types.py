@@ -40,6 +40,7 @@ class IssueCode(StrEnum):
     HARSH_SHADOW = "harsh_shadow"
     POSE_TOO_EXTREME = "pose_too_extreme"
     SUNGLASSES = "sunglasses"
+    FACE_OCCLUDED = "face_occluded"
     EYES_CLOSED = "eyes_closed"
     IDENTITY_MISMATCH = "identity_mismatch"
     DUPLICATE = "duplicate"

@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--out", type=Path, default=Path("out"), help="album folder (default ./out)")
     parser.add_argument("--backend", choices=BACKENDS, default=None, help="default from settings")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--size", type=int, default=1024, help="side of each generated image in pixels (default 1024)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -85,6 +88,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             keep=keep,
             seed=args.seed,
             backend=backend,
+            width=args.size,
+            height=args.size,
         )
         album = run_pipeline(request, resources, progress=bar)
     except EngineError as exc:

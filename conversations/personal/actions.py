@@ -28,6 +28,7 @@ from conversations.shared.keyboards import (
     confirm_buttons,
     parse_album_arg,
     preview_buttons,
+    style_from_arg,
     style_picker,
 )
 from conversations.shared.platform import PlatformLimits
@@ -117,7 +118,8 @@ class ActionHandler:
             yield Notice("")
             yield Text(text, buttons)
         elif cb.action == Action.PICK_STYLE and row.state in PICKING and ready:
-            async for reply in self._preview(make, row, cb.arg):
+            style = style_from_arg(cb.arg, self.services.engine.styles.names()) or cb.arg
+            async for reply in self._preview(make, row, style):
                 yield reply
         elif cb.action == Action.PREVIEW_OK and row.state == PREVIEWING:
             await asyncio.to_thread(sessions.save_session, self.db, row, state=CONFIRMING)

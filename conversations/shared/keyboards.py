@@ -5,8 +5,9 @@ Every button's data is signed for the user who will press it (`conversations.sha
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from conversations.shared import messages as msg
@@ -17,6 +18,29 @@ from engine.styles import StyleTemplate
 STYLES_PER_PAGE = 6
 STYLES_PER_ROW = 2
 MORE_LIKE_BUTTONS = 3
+STYLE_ARG_CHARS = 16
+"""A style name longer than this travels in button data as a short digest (callback data holds 64
+bytes on Telegram, the signature and the rest take about 30)."""
+LABEL_CHARS = 40
+"""Button labels are cut here: Discord refuses labels over 80 characters, and a long label on a
+two-button Telegram row is cut off on a phone anyway."""
+
+
+def style_arg(name: str) -> str:
+    """What a style button carries: the name itself when short, else `~` and a 10-character digest."""
+    if len(name) <= STYLE_ARG_CHARS:
+        return name
+    return "~" + hashlib.sha256(name.encode()).hexdigest()[:10]
+
+
+def style_from_arg(arg: str, names: Iterable[str]) -> str | None:
+    """The style name a button's `arg` stands for among `names`, or None when none matches."""
+    return next((name for name in names if style_arg(name) == arg), None)
+
+
+def button_label(text: str) -> str:
+    """`text` shortened with an ellipsis to fit every platform's button."""
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -48,7 +72,7 @@ def style_picker(
     page = max(0, min(page, pages - 1))
     shown = styles[page * per_page : (page + 1) * per_page]
     rows: list[tuple[Button, ...]] = [
-        tuple(make(t.label, Action.PICK_STYLE, t.name) for t in shown[i : i + STYLES_PER_ROW])
+        tuple(style_button(make, t) for t in shown[i : i + STYLES_PER_ROW])
         for i in range(0, len(shown), STYLES_PER_ROW)
     ]
     nav = []
@@ -60,6 +84,10 @@ def style_picker(
         rows.append(tuple(nav))
     text = msg.STYLE_PICKER.format(page=page + 1, pages=pages) if pages > 1 else msg.STYLE_PICKER_ONE_PAGE
     return text, tuple(rows)
+
+
+def style_button(make: ButtonMaker, template: StyleTemplate) -> Button:
+    return make(button_label(template.label), Action.PICK_STYLE, style_arg(template.name))
 
 
 def choose_style_button(make: ButtonMaker) -> Keyboard:

@@ -39,6 +39,8 @@ class Preset:
     face_backend: str
     """Face analyser for assessment, alignment and ranking: ``insightface``, ``dlib`` or ``dlib5``."""
     models: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    grading_face_backend: str = "auto"
+    """Face model that grades likeness in ranking (`Settings.grading_face_backend`)."""
     insightface_pack: str = ""
     fast: bool = False
     notes: str = ""
@@ -78,6 +80,7 @@ PRESETS: dict[str, Preset] = {
             backend="diffusers",
             identity="faceid",
             face_backend="insightface",
+            grading_face_backend="dlib",
             insightface_pack="buffalo_l",
             fast=True,
             models=_roles(
@@ -85,7 +88,7 @@ PRESETS: dict[str, Preset] = {
                 identity=("ip-adapter-faceid-sdxl",),
                 control=("controlnet-canny-sdxl",),
                 face_conditioning=("insightface-buffalo_l",),
-                face_ranking=("insightface-buffalo_l",),
+                face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
                 upscaler=("real-esrgan-x2plus",),
                 fast_lora=("sdxl-lightning-8step",),
             ),
@@ -97,6 +100,7 @@ PRESETS: dict[str, Preset] = {
             backend="diffusers",
             identity="instantid",
             face_backend="insightface",
+            grading_face_backend="dlib",
             insightface_pack="antelopev2",
             fast=True,
             models=_roles(
@@ -104,7 +108,7 @@ PRESETS: dict[str, Preset] = {
                 identity=("instantid-ip-adapter",),
                 control=("instantid-controlnet",),
                 face_conditioning=("insightface-antelopev2",),
-                face_ranking=("insightface-antelopev2",),
+                face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
                 upscaler=("real-esrgan-x2plus",),
                 fast_lora=("sdxl-lightning-8step",),
             ),
@@ -116,6 +120,7 @@ PRESETS: dict[str, Preset] = {
             backend="flux2",
             identity="references",
             face_backend="dlib5",
+            grading_face_backend="dlib5",
             models=_roles(
                 base=("flux2-klein-4b",),
                 face_conditioning=("dlib-hog-detector", "dlib-landmarks-5"),

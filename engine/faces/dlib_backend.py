@@ -66,6 +66,16 @@ def _face_patch(image: ImageArray, landmarks_68: FloatArray) -> tuple[ImageArray
 UPRIGHT_CHECK_PX = 200
 
 
+def full_size(rect: dlib.rectangle, scale: float) -> dlib.rectangle:
+    """A detection on the copy scaled by `scale`, in the full-resolution photo's pixels."""
+    return dlib.rectangle(
+        round(rect.left() / scale),
+        round(rect.top() / scale),
+        round(rect.right() / scale),
+        round(rect.bottom() / scale),
+    )
+
+
 def _turn_half(face: Face, width: int, height: int) -> Face:
     """A face found in the photo turned 180 degrees, in the original photo's coordinates."""
     size = np.array([width - 1, height - 1], np.float32)
@@ -152,12 +162,7 @@ class DlibFaceAnalyzer:
         return max(turned, default=-9.0) > max(as_is, default=-9.0)
 
     def _face(self, image: ImageArray, rect: dlib.rectangle, score: float, scale: float) -> Face:
-        full = dlib.rectangle(
-            round(rect.left() / scale),
-            round(rect.top() / scale),
-            round(rect.right() / scale),
-            round(rect.bottom() / scale),
-        )
+        full = full_size(rect, scale)
         shape = self._landmarks_68(image, full)
         points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
         yaw, pitch, roll = head_pose(points, (image.shape[1], image.shape[0]))

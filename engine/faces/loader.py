@@ -9,7 +9,7 @@ from engine.types import FaceAnalyzer
 
 
 def load_face_analyzer(
-    backend: Literal["dlib", "insightface"] | str,
+    backend: Literal["dlib", "dlib5", "insightface"] | str,
     *,
     insightface_pack: str = "buffalo_l",
     insightface_root: Path | None = None,
@@ -23,11 +23,15 @@ def load_face_analyzer(
         from engine.faces.dlib_backend import DlibFaceAnalyzer
 
         return DlibFaceAnalyzer()
+    if backend == "dlib5":
+        from engine.faces.dlib5_backend import Dlib5FaceAnalyzer
+
+        return Dlib5FaceAnalyzer()
     if backend == "insightface":
         from engine.faces.insightface_backend import InsightFaceAnalyzer
 
         root = insightface_root if insightface_root is not None else Path("~/.insightface").expanduser()
         analyzer: FaceAnalyzer = InsightFaceAnalyzer(pack=insightface_pack, root=root, device=device)
         return analyzer
-    msg = f"face_backend must be 'dlib' or 'insightface', not {backend!r}"
+    msg = f"face_backend must be 'dlib', 'dlib5' or 'insightface', not {backend!r}"
     raise ValueError(msg)

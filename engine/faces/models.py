@@ -13,7 +13,7 @@ DLIB_FILES = (
 )
 
 
-def dlib_model_dir() -> Path:
+def dlib_model_dir(required: tuple[str, ...] = DLIB_FILES) -> Path:
     """The `models/` folder of the `face-recognition-models` package.
 
     Located through its import spec, not imported: the package imports `pkg_resources`,
@@ -26,12 +26,13 @@ def dlib_model_dir() -> Path:
             "The dlib face models are not installed: run `pip install face-recognition-models`.",
             code="model_unavailable",
         )
-    return checked_dlib_dir(Path(locations[0]) / "models")
+    return checked_dlib_dir(Path(locations[0]) / "models", required)
 
 
-def checked_dlib_dir(folder: Path) -> Path:
-    """`folder` if it holds every dlib model file, else a `ModelUnavailableError` naming the missing."""
-    missing = [name for name in DLIB_FILES if not (folder / name).is_file()]
+def checked_dlib_dir(folder: Path, required: tuple[str, ...] = DLIB_FILES) -> Path:
+    """`folder` if it holds every `required` dlib model file, else a `ModelUnavailableError`
+    naming the missing ones."""
+    missing = [name for name in required if not (folder / name).is_file()]
     if missing:
         raise ModelUnavailableError(
             f"dlib model files missing from {folder}: {', '.join(missing)}. "

@@ -20,6 +20,17 @@ SEARCH_ANGLES = (90.0, -90.0, 45.0, -45.0, 180.0)
 SEARCH_SIDE = 320
 
 
+def shrunk(image: ImageArray, side: int) -> tuple[ImageArray, float]:
+    """`image` scaled down (never up) so its long side is at most `side`, and the scale."""
+    height, width = image.shape[:2]
+    scale = min(1.0, side / max(height, width))
+    if scale >= 1.0:
+        return image, 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small: ImageArray = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
+    return small, scale
+
+
 def _rotation(image: ImageArray, angle: float) -> tuple[ImageArray, FloatArray]:
     """The image turned `angle` degrees counter-clockwise on a canvas that fits it, and the 2x3 map."""
     height, width = image.shape[:2]
@@ -68,12 +79,7 @@ def detect_upright(analyzer: FaceAnalyzer, image: ImageArray) -> list[Face]:
     embedded, so coarse landmarks are enough) and tries every angle: a detector sometimes
     fires on an upside-down face, with a worse score than on the upright copy.
     """
-    height, width = image.shape[:2]
-    scale = min(1.0, SEARCH_SIDE / max(height, width))
-    small = image
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
+    small, scale = shrunk(image, SEARCH_SIDE)
     best: tuple[float, list[Face], FloatArray] | None = None
     for angle in SEARCH_ANGLES:
         turned, matrix = _rotation(small, angle)

@@ -24,6 +24,8 @@ from typing import Any
 from aiohttp import web
 from PIL import Image
 
+from tests.emulators import telegram_limits as limits
+
 TOKEN = "123456:TEST-token"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Headshots", "username": "headshots_test_bot"}
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
@@ -90,6 +92,14 @@ class TelegramEmulator:
         self.fail_when: list[Callable[[ApiCall], bool]] = []
         """Each predicate makes the first call it matches answer 400 (a chat API hiccup), once."""
         self.failed_calls: list[ApiCall] = []
+        self.refused: list[tuple[ApiCall, limits.Refusal]] = []
+        """Calls Telegram would refuse (limits, flood control, blocked users), with the answer."""
+        self.flood = limits.FloodControl()
+        self.known_chats: set[str] = set()
+        """Chats that wrote to the bot (a bot cannot start a conversation): others are 'not found'."""
+        self.blocked: set[str] = set()
+        """Private chats whose user blocked the bot: every send answers 403."""
+        self._contents: dict[tuple[str, int], tuple[str, Any]] = {}
 
     # Server lifecycle.
 
@@ -129,8 +139,22 @@ class TelegramEmulator:
         self._files[file_id] = StoredFile(data, size if size is not None else len(data or b""), unique_id)
         return file_id, unique_id
 
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: Telegram answers every later send to them with 403."""
+        self.blocked.add(str(user_id))
+
+    def saw(self, update: dict[str, Any]) -> None:
+        """Note the chats of an update Telegram sends (by polling or webhook): the bot may write there."""
+        for kind in ("message", "edited_message", "my_chat_member"):
+            if isinstance(update.get(kind), dict) and "chat" in update[kind]:
+                self.known_chats.add(str(update[kind]["chat"]["id"]))
+        query_message = (update.get("callback_query") or {}).get("message") or {}
+        if "chat" in query_message:
+            self.known_chats.add(str(query_message["chat"]["id"]))
+
     async def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        self.saw(update)
         async with self._new_update:
             self._updates.append({"update_id": update_id, **update})
             self._new_update.notify_all()
@@ -181,6 +205,10 @@ class TelegramEmulator:
             return web.json_response(
                 {"ok": False, "error_code": 400, "description": "Bad Request: injected failure"}, status=400
             )
+        refusal = self._refusal(call)
+        if refusal is not None:
+            self.refused.append((call, refusal))
+            return _error_response(*refusal)
         result, error = self._answer(call)
         call.result = result
         async with self._new_call:
@@ -189,6 +217,35 @@ class TelegramEmulator:
         if error is not None:
             return web.json_response({"ok": False, "error_code": 400, "description": error}, status=400)
         return web.json_response({"ok": True, "result": result})
+
+    def _refusal(self, call: ApiCall) -> limits.Refusal | None:
+        """What Telegram would answer instead of doing `call`, in the order it checks."""
+        method, params, chat = call.method, call.params, call.chat_id
+        changes_chat = method in limits.SENDING_METHODS or method.startswith("editMessage")
+        if changes_chat and chat is not None:
+            if chat not in self.known_chats:
+                return limits.CHAT_NOT_FOUND
+            if chat in self.blocked:
+                return limits.BLOCKED
+        problem = (
+            limits.check_text(method, params)
+            or limits.check_keyboard(params)
+            or limits.check_files(method, params, call.files)
+            or (limits.check_commands(params) if method == "setMyCommands" else None)
+        )
+        if problem is not None:
+            return problem
+        if method.startswith("editMessage") and chat is not None:
+            before = self._contents.get((chat, int(params.get("message_id") or 0)))
+            if before is None:
+                return 400, "Bad Request: message to edit not found"
+            text = params.get("text", before[0]) if method == "editMessageText" else before[0]
+            if (str(text), params.get("reply_markup")) == before:
+                return limits.NOT_MODIFIED
+        count = limits.message_count(method, params)
+        if count and chat is not None and (retry := self.flood.admit(chat, count)) is not None:
+            return 429, f"Too Many Requests: retry after {retry}"
+        return None
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         file_id = Path(request.match_info["path"]).stem
@@ -270,11 +327,23 @@ class TelegramEmulator:
             message["caption"] = params["caption"]
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        key = (str(chat_id), int(message["message_id"]))
+        text = str(params.get("text") or params.get("caption") or "")
+        if method == "editMessageReplyMarkup":
+            text = self._contents.get(key, ("", None))[0]
+        self._contents[key] = (text, params.get("reply_markup"))
         if method == "sendPhoto":
             message["photo"] = [{"file_id": "sent", "file_unique_id": "sent", "width": 1, "height": 1}]
         if method == "sendDocument":
             message["document"] = {"file_id": "sent-doc", "file_unique_id": "sent-doc"}
         return message
+
+
+def _error_response(code: int, description: str) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if code == 429:  # ResponseParameters.retry_after: "the number of seconds left to wait"
+        body["parameters"] = {"retry_after": int(description.rsplit(" ", 1)[-1])}
+    return web.json_response(body, status=code)
 
 
 async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:

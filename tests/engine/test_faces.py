@@ -82,7 +82,7 @@ def test_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_loader_names_unknown_backends() -> None:
-    with pytest.raises(ValueError, match="'dlib' or 'insightface'"):
+    with pytest.raises(ValueError, match="'dlib', 'dlib5' or 'insightface'"):
         load_face_analyzer("mediapipe")
 
 

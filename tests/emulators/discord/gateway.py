@@ -130,6 +130,19 @@ class GatewaySide(EmulatorState):
         data: dict[str, Any],
         message: Message | None = None,
     ) -> int:
+        payload = self.open_interaction(member, channel_id, kind, data, message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return int(payload["id"])
+
+    def open_interaction(
+        self,
+        member: Member,
+        channel_id: int,
+        kind: int,
+        data: dict[str, Any],
+        message: Message | None = None,
+    ) -> dict[str, Any]:
+        """Record an interaction as Discord creates it (id, token, timestamps), not yet sent."""
         interaction_id = self.snowflake()
         token = secrets.token_urlsafe(24)
         channel = self.channels[channel_id]
@@ -165,8 +178,7 @@ class GatewaySide(EmulatorState):
             "created": asyncio.get_running_loop().time(),
         }
         self._tokens[token] = interaction_id
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return interaction_id
+        return payload
 
     def _member_payload(self, member: Member) -> dict[str, Any]:
         return {

@@ -41,6 +41,8 @@ class Message:
     interaction_id: int | None = None
     edits: int = 0
     guild_id: int | None = None
+    mention_everyone: bool = False
+    """Whether Discord would have pinged @everyone/@here (content and `allowed_mentions`)."""
 
     @property
     def ephemeral(self) -> bool:
@@ -74,7 +76,7 @@ class Message:
             "timestamp": datetime.now(UTC).isoformat(),
             "edited_timestamp": None,
             "tts": False,
-            "mention_everyone": False,
+            "mention_everyone": self.mention_everyone,
             "mentions": [],
             "mention_roles": [],
             "attachments": self.attachments,
@@ -112,32 +114,6 @@ class Member:
             "avatar": None,
             "bot": False,
         }
-
-
-def invalid_message(body: dict[str, Any] | None, files: dict[str, bytes]) -> str | None:
-    """What Discord would refuse in a message payload (50035 Invalid Form Body), or None."""
-    body = body or {}
-    if len(body.get("content") or "") > 2000:
-        return "content: must be 2000 or fewer in length"
-    if len(files) > 10:
-        return "files: must be 10 or fewer"
-    rows = body.get("components") or []
-    if len(rows) > 5:
-        return "components: must be 5 or fewer rows"
-    for row in rows:
-        items = row.get("components", [])
-        if not 1 <= len(items) <= 5:
-            return "components: a row holds 1 to 5 components"
-        if any(i.get("type") == 3 for i in items) and len(items) != 1:
-            return "components: a select menu fills its row"
-        for item in items:
-            if len(item.get("custom_id", "")) > 100:
-                return "custom_id: must be 100 or fewer in length"
-            if item.get("type") == 2 and len(item.get("label", "")) > 80:
-                return "label: must be 80 or fewer in length"
-            if item.get("type") == 3 and not 1 <= len(item.get("options", [])) <= 25:
-                return "options: a select menu has 1 to 25 options"
-    return None
 
 
 def option_type(value: object) -> int:

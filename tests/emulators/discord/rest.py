@@ -10,7 +10,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from tests.emulators.discord.payloads import EPHEMERAL, Call, Message, error, invalid_message
+from tests.emulators.discord import limits
+from tests.emulators.discord.payloads import EPHEMERAL, Call, Message, error
 from tests.emulators.discord.state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -46,25 +47,42 @@ class RestSide(EmulatorState):
         path = "/" + request.match_info["tail"]
         call = Call(request.method, path, dict(request.query), body, files)
         self.calls.append(call)
-        problem = invalid_message(body if isinstance(body, dict) else None, files)
+        headers: dict[str, str] = {"Content-Type": "application/json"}
+        if not path.startswith("/interactions/"):  # callbacks are not rate limited (Rate Limits)
+            limit_headers, retry_after = self.rate_limits.take(
+                f"{request.method} {path}", asyncio.get_running_loop().time()
+            )
+            headers.update(limit_headers)
+            if retry_after is not None:
+                call.status = 429
+                refusal = {"message": "You are being rate limited.", "retry_after": retry_after}
+                return web.Response(
+                    body=json.dumps({**refusal, "global": False}).encode(), status=429, headers=headers
+                )
+        if limits.too_large(files):
+            call.status = 413
+            return web.Response(
+                body=json.dumps(error(40005, "Request entity too large")).encode(),
+                status=413,
+                headers=headers,
+            )
+        problem = limits.invalid_message(body if isinstance(body, dict) else None, files)
         if problem is None and isinstance(body, dict) and isinstance(body.get("data"), dict):
-            problem = invalid_message(body["data"], files)  # an interaction callback's message
+            problem = limits.invalid_message(body["data"], files)  # an interaction callback's message
         if problem is not None:
             call.status = 400
             log.warning("emulator: refused %s %s: %s", request.method, path, problem)
             return web.Response(
                 body=json.dumps(error(50035, f"Invalid Form Body: {problem}")).encode(),
                 status=400,
-                headers={"Content-Type": "application/json"},
+                headers=headers,
             )
         status, payload = self._route(call)
         call.status = status
         if status == 204:
-            return web.Response(status=204)
+            return web.Response(status=204, headers={k: v for k, v in headers.items() if k != "Content-Type"})
         # Discord sends exactly "application/json"; discord.py compares the header verbatim.
-        return web.Response(
-            body=json.dumps(payload).encode(), status=status, headers={"Content-Type": "application/json"}
-        )
+        return web.Response(body=json.dumps(payload).encode(), status=status, headers=headers)
 
     def _route(self, call: Call) -> tuple[int, Any]:
         parts = call.path.strip("/").split("/")
@@ -200,6 +218,9 @@ class RestSide(EmulatorState):
         if interaction_id is None:
             return 404, error(10015, "Unknown Webhook")
         record = self.interactions[interaction_id]
+        # Receiving and Responding: "Interaction tokens are valid for 15 minutes".
+        if asyncio.get_running_loop().time() - record["created"] > self.token_window_s:
+            return 401, error(50027, "Invalid Webhook Token")
         if not record["responses"]:
             return 404, error(10015, "Unknown Webhook")  # Discord: follow-ups need a response first
         if record.pop("loading", False):  # the first follow-up replaces the "thinking…" message

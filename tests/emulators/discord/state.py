@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.emulators.discord.limits import RateLimits, mentions_everyone
 from tests.emulators.discord.payloads import (
     ADMINISTRATOR,
     API_PREFIX,
@@ -56,6 +57,10 @@ class EmulatorState:
         self.connected = asyncio.Event()
         self.identified_count = 0
         self.ack_window_s = 3.0
+        """Receiving and Responding: an interaction must be answered within 3 seconds."""
+        self.token_window_s = 15 * 60.0
+        """Receiving and Responding: follow-ups use the token, "valid for 15 minutes"."""
+        self.rate_limits = RateLimits()
         self.late_acks: list[int] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -224,6 +229,7 @@ class EmulatorState:
             flags=int(body.get("flags") or 0),
             interaction_id=interaction_id,
             guild_id=int(channel["guild_id"]) if "guild_id" in channel else None,
+            mention_everyone=mentions_everyone(body),
         )
         self.messages[message.id] = message
         return message

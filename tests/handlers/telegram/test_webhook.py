@@ -57,6 +57,7 @@ async def test_updates_arrive_by_webhook_with_the_secret(
         user = EmulatedUser(emulator, 501, "Webhook")
         command = [{"type": "bot_command", "offset": 0, "length": 5}]
         update = {"update_id": 1, "message": user._message(text="/help", entities=command)}
+        emulator.saw(update)  # Telegram posts it to the webhook; the chat then exists for replies
         async with aiohttp.ClientSession() as session:
             forged = await session.post(url, json=update, headers={SECRET_HEADER: "not-the-secret"})
             assert forged.status == 403
