@@ -47,7 +47,7 @@ class Action(StrEnum):
     DELETE_YES = "dy"
     DELETE_NO = "dn"
     SHARE_AVATAR = "sa"
-    """Discord: post a result to the server's chosen channel (`conversations.servers.keyboards`)."""
+    """Discord: post a result to the server's chosen channel (`conversations.servers.policy`)."""
     TEAM_JOIN = "tj"
     TEAM_GO = "tg"
     TEAM_PICK = "tp"
