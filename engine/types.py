@@ -8,7 +8,7 @@ dot product for every face backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
@@ -312,10 +312,6 @@ class Album:
 def as_array(image: Image.Image) -> ImageArray:
     """RGB uint8 array view of a PIL image, the form face backends take."""
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
-
-
-def names(items: Sequence[AssessedPhoto]) -> list[str]:
-    return [item.photo.name for item in items]
 
 
 @dataclass(frozen=True)

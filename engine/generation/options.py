@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 IdentityMode = Literal["faceid", "instantid", "none"]
 SchedulerName = Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"]
 DTypeName = Literal["bfloat16", "float16", "float32"]
-SCHEDULERS: tuple[str, ...] = ("euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc")
-IDENTITY_MODES: tuple[str, ...] = ("faceid", "instantid", "none")
+SCHEDULERS: tuple[str, ...] = get_args(SchedulerName)
+IDENTITY_MODES: tuple[str, ...] = get_args(IdentityMode)
 
 
 @dataclass(frozen=True)
