@@ -39,7 +39,7 @@ from PIL import Image
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.jobs.execute import load_engine
+from bot.engine_config import load_engine_from_settings
 from bot.jobs.intake import plug_intake
 from bot.jobs.queue import JobQueue
 from bot.observability import Metrics
@@ -240,7 +240,7 @@ async def run(
     queue = JobQueue.for_redis(settings, db)
     await queue.connect()
     metrics = Metrics()
-    engine = await asyncio.to_thread(load_engine, settings)
+    engine = await asyncio.to_thread(load_engine_from_settings, settings)
     engine, gate, intake = await plug_intake(settings, engine)
     store = await asyncio.to_thread(open_photo_store, settings)
     services = Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics)

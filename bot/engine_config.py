@@ -15,15 +15,27 @@ from engine.pipeline import EngineResources, load_engine_resources
 
 
 def model_ids(settings: Settings) -> ModelIds:
-    """Which diffusion models to load (Hugging Face ids or local folders)."""
+    """Which diffusion models to load (Hugging Face ids or local folders), and the face pack
+    that conditions generation (the identity mode's own unless set; "profile" = none)."""
+    lora = settings.ip_adapter_lora_weight
+    if lora == "auto":
+        weight = settings.ip_adapter_weight
+        lora = weight.removesuffix(".bin") + "_lora.safetensors" if "faceid" in weight else ""
+    pack = settings.identity_face_pack or (
+        "antelopev2" if settings.generation_identity == "instantid" else "buffalo_l"
+    )
     return ModelIds(
         base=settings.base_model_id,
         ip_adapter=settings.ip_adapter_id,
         ip_adapter_weight=settings.ip_adapter_weight,
+        ip_adapter_lora=lora or None,
+        image_encoder=settings.image_encoder_id,
         controlnets=MappingProxyType(dict(settings.controlnet_ids)),
         instantid=settings.instantid_controlnet_id,
         fast_lora=settings.fast_lora_id,
         fast_lora_weight=settings.fast_lora_weight,
+        identity_face_pack=None if pack == "profile" else pack,
+        face_root=settings.insightface_root,
     )
 
 
@@ -33,13 +45,15 @@ def generation_options(settings: Settings) -> GenerationOptions:
         device=settings.device,
         dtype=settings.dtype,
         identity=settings.generation_identity,
-        controlnets=tuple(settings.controlnet_ids),
+        controlnets=None,  # the kinds the styles use (load_engine_resources)
         scheduler=settings.generation_scheduler,
         fast=settings.generation_fast,
         batch_size=settings.generation_batch_size,
         compile=settings.generation_compile,
         cpu_offload=settings.generation_cpu_offload,
         vae_tiling=settings.generation_vae_tiling,
+        face_detail=settings.generation_face_detail,
+        face_detail_strength=settings.generation_face_detail_strength,
     )
 
 

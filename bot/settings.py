@@ -13,6 +13,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.preset_values import preset_overrides
+from engine.generation.options import DTypeName, IdentityMode, SchedulerName
 from storage.s3_location import S3Location
 
 ENV_PREFIX = "HEADSHOTS_"
@@ -98,16 +99,35 @@ class Settings(BaseSettings):
         default_factory=lambda: {
             "depth": "diffusers/controlnet-depth-sdxl-1.0",
             "canny": "diffusers/controlnet-canny-sdxl-1.0",
-            "openpose": "thibaud/controlnet-openpose-sdxl-1.0",
-        }
+            "openpose": "xinsir/controlnet-openpose-sdxl-1.0",
+        },
+        description="Where each ControlNet kind comes from; only the kinds the styles use are loaded.",
     )
     instantid_controlnet_id: str = "InstantX/InstantID"
     fast_lora_id: str = "ByteDance/SDXL-Lightning"
     fast_lora_weight: str = "sdxl_lightning_8step_lora.safetensors"
-    generation_identity: Literal["faceid", "instantid", "none"] = "faceid"
-    generation_scheduler: Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"] = (
-        "dpmpp_2m_karras"
+    generation_identity: IdentityMode = "faceid"
+    identity_face_pack: str = Field(
+        default="",
+        description="insightface pack whose embeddings condition generation; empty: the identity mode's own "
+        "(antelopev2 for instantid, buffalo_l for faceid); 'profile': the ranking backend's profile as is. "
+        "Ranking always uses face_backend / insightface_pack.",
     )
+    ip_adapter_lora_weight: str = Field(
+        default="auto",
+        description="FaceID companion LoRA in ip_adapter_id; auto: <weight>_lora.safetensors for FaceID "
+        "weights; "
+        "empty: none.",
+    )
+    image_encoder_id: str = Field(
+        default="laion/CLIP-ViT-H-14-laion2B-s32B-b79K",
+        description="CLIP image encoder for FaceID-Plus / PlusV2 weights.",
+    )
+    generation_face_detail: bool = Field(
+        default=True, description="Regenerate each candidate's face at higher resolution and blend it back."
+    )
+    generation_face_detail_strength: float = Field(default=0.4, ge=0.05, le=0.9)
+    generation_scheduler: SchedulerName = "dpmpp_2m_karras"
     generation_fast: bool = Field(
         default=False, description="Few-step LoRA (fast_lora_id) instead of 30 steps."
     )
@@ -130,7 +150,7 @@ class Settings(BaseSettings):
         default=1024, ge=64, le=1024, multiple_of=16, description="Side of each aligned reference crop."
     )
     device: str = Field(default="auto", description="torch device: auto, cpu, cuda, cuda:1 ...")
-    dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+    dtype: DTypeName = "bfloat16"
 
     # Limits.
     min_selfies: int = Field(default=8, ge=1, le=50)

@@ -18,9 +18,10 @@ from conversations.courier import Courier
 from conversations.personal.actions import ActionHandler
 from conversations.personal.orders import progress_text
 from conversations.personal.selfies import take_photos
+from conversations.servers.policy import ServerPolicy
 from conversations.shared import messages as msg
 from conversations.shared import sessions
-from conversations.shared.callbacks import Action, CallbackError, CallbackSigner
+from conversations.shared.callbacks import Action, CallbackError, CallbackSigner, is_team_data
 from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
@@ -32,6 +33,7 @@ from conversations.shared.events import (
 )
 from conversations.shared.guard import RateLimiter, Verdict, is_admin
 from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
+from conversations.shared.platform import PlatformLimits
 from conversations.shared.replies import Notice, Reply, Text
 from conversations.shared.services import Services
 from conversations.shared.states import (
@@ -44,7 +46,6 @@ from conversations.shared.states import (
     PREVIEWING,
 )
 from conversations.teams import messages as team_msg
-from conversations.teams.buttons import is_team_data
 from conversations.teams.courier import TeamCourier
 from conversations.teams.orders import TeamOrders
 from storage.bans import set_banned
@@ -64,9 +65,14 @@ class Conversation:
         self.settings = services.settings
         self.db = services.db
         self.signer = CallbackSigner(services.settings.callback_secret)
-        self.actions = ActionHandler(services, self.signer)
+        self.platforms: dict[str, PlatformLimits] = {}
+        """What each connected platform can do (`add_platform`)."""
+        self.servers = ServerPolicy(services.db, services.store, self.signer, services.settings.daily_quota)
+        """Community servers' rules: channels, quota, offered styles, sharing."""
+        self.actions = ActionHandler(services, self.signer, self.servers, self.platforms)
         self.courier = Courier(services, self.signer)
         """Progress edits and finished albums, for the adapters' background loop."""
+        self.courier.album_hooks.append(self.servers.album)
         self.teams = TeamOrders(services, self.signer)
         team_courier = TeamCourier(self.teams)
         self.courier.sources.append(team_courier.collect)
@@ -214,6 +220,14 @@ class Conversation:
         row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
         if row is not None:
             await asyncio.to_thread(sessions.save_session, self.db, row, progress_message_id=message_id)
+
+    async def progress_message_moved(self, platform: str, chat_id: str, old_id: str, new_id: str) -> None:
+        """An edit found the progress message (or a team card) gone and posted it anew."""
+        await asyncio.to_thread(sessions.move_progress_message, self.db, platform, chat_id, old_id, new_id)
+
+    def add_platform(self, limits: PlatformLimits) -> None:
+        """An adapter says what its platform can do (`handlers.platform.PlatformDriver` does)."""
+        self.platforms[limits.platform] = limits
 
     def unreadable_reply(self) -> Reply:
         """For an upload the adapter could not even download."""

@@ -22,6 +22,9 @@ CROP_SIZES = (512, 1024)
 SIDE_PER_EYE_MOUTH = 5.5
 """Crop side in eye-to-mouth distances: brows to chin is about 2.5 of them, so the face fills
 about half the frame, the portrait framing of a headshot."""
+PAD_FILL = 127
+"""Grey that fills a crop where it runs past the photo's edge: repeating the edge pixels
+instead draws streaks that an edge control and the diffusion model both copy."""
 CENTRE_BELOW_EYES = 0.8
 """Crop centre along the eye-to-mouth line (0 = eyes, 1 = mouth): leaves room for hair above."""
 
@@ -45,7 +48,8 @@ def crop_box(face: Face) -> tuple[float, float, float, float]:
 def crop_face(
     photo: Photo | Image.Image | ImageArray, face: Face, size: int = 1024, *, margin: float = 1.0
 ) -> FaceCrop:
-    """The aligned `size` x `size` headshot of `face`; areas beyond the photo are edge-filled.
+    """The aligned `size` x `size` headshot of `face`; areas beyond the photo are
+    neutral grey (`PAD_FILL`).
 
     `margin` widens the square around the same centre (1.5 frames face and shoulders, what
     studio training learns from)."""
@@ -79,7 +83,12 @@ def crop_face(
     matrix[0, 2] += size / 2 - cx
     matrix[1, 2] += size / 2 - cy
     warped = cv2.warpAffine(
-        array, matrix, (size, size), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        array,
+        matrix,
+        (size, size),
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(PAD_FILL, PAD_FILL, PAD_FILL),
     )
     # The full-image transform: undo the pre-shrink, then the similarity warp.
     full = np.asarray(matrix, dtype=np.float64) @ np.diag([factor, factor, 1.0])

@@ -143,8 +143,19 @@ def load_engine_resources(
         if diffusers_models is None:
             raise ValueError("the diffusers backend needs diffusers_models (model ids or local folders)")
         from engine.generation.diffusers_backend import DiffusersBackend
+        from engine.generation.options import GenerationOptions
 
-        loaded["diffusers"] = DiffusersBackend.load(diffusers_models, diffusers_options)
+        options = diffusers_options or GenerationOptions()
+        if options.controlnets is None:  # only what the styles use (each net is ~2.5 GB)
+            used = styles.control_kinds()
+            configured = tuple(kind for kind in used if kind in diffusers_models.controlnets)
+            if configured != used:
+                log.warning("styles use ControlNets %s that have no model configured; they run without them",
+                            sorted(set(used) - set(configured)))  # fmt: skip
+            options = dataclasses.replace(options, controlnets=configured)
+        loaded["diffusers"] = DiffusersBackend.load(
+            diffusers_models, options, profile_dim=analyzer.embedding_dim
+        )
     if "flux2" in backends:
         from engine.generation.flux2_backend import Flux2Backend
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image
 
-from engine.conditioning import make_control_image
+from engine.conditioning import control_images
 from engine.styles import SUBJECT_SLOT, VALUE_SLOTS, StyleTemplate
 from engine.types import Attribute, CandidateSpec, FaceCrop, GenerationRequest, IdentityProfile
 
@@ -174,10 +174,7 @@ def plan_candidates(
         if reference_faces:
             reference = reference_faces[index % len(reference_faces)]
             params["reference"] = reference.source_name
-            for kind in template.controlnets:
-                image = make_control_image(kind, reference)
-                if image is not None:
-                    controls[kind] = image
+            controls = control_images((k for k, w in template.controlnets.items() if w > 0), reference)
         specs.append(
             CandidateSpec(
                 seed=rng.randint(0, _MAX_SEED),
@@ -211,5 +208,6 @@ def build_request(
         steps=steps if steps is not None else template.steps,
         guidance=template.guidance,
         control_weights=dict(template.controlnets),
+        control_ends=dict(template.control_ends),
         identity_scale=template.identity_scale,
     )

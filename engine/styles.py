@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -38,6 +38,10 @@ BACKGROUND_MODES = ("keep", "blur")
 MIN_STEPS, MAX_STEPS = 4, 60
 MIN_GUIDANCE, MAX_GUIDANCE = 0.0, 15.0
 MAX_CONTROL_WEIGHT = 2.0
+DEFAULT_CONTROL_END = 1.0
+"""Fraction of the denoising steps a ControlNet acts on when the style gives no `end`: the
+whole run, as diffusers does. Edge controls should end early (0.4-0.6) so that the layout
+is set and the model is then free to draw skin, clothes and light itself."""
 NAME_CHARS = set(string.ascii_lowercase + string.digits + "-_")
 
 
@@ -65,20 +69,31 @@ class StyleTemplate:
     slots: Mapping[str, str]
     variations: Mapping[str, tuple[str, ...]]
     controlnets: Mapping[str, float]
+    """ControlNet kind -> conditioning scale (`canny` edges are always limited to the face)."""
     steps: int
     guidance: float
     identity_scale: float
     postprocess: PostProcessSettings
     builtin: bool = True
+    control_ends: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    """ControlNet kind -> fraction of the steps it acts on (diffusers' `control_guidance_end`);
+    a kind missing here acts on every step."""
 
     @property
     def prompt_slots(self) -> tuple[str, ...]:
         return _slots_in(self.prompt)
 
+    def controlnets_spec(self) -> dict[str, Any]:
+        """The `controlnets` field as a style file writes it (a derived style keeps the ends)."""
+        return {
+            kind: {"weight": weight, "end": self.control_ends[kind]} if kind in self.control_ends else weight
+            for kind, weight in self.controlnets.items()
+        }
+
 
 def _slots_in(text: str) -> tuple[str, ...]:
     try:
-        return tuple(field for _, field, _, _ in string.Formatter().parse(text) if field is not None)
+        return tuple(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
     except ValueError as exc:
         raise StyleError(f"The prompt has a broken placeholder ({exc}); use {{slot}} with braces.") from exc
 
@@ -153,17 +168,29 @@ def _parse_variations(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
     return axes
 
 
-def _parse_controlnets(raw: Any, where: str) -> dict[str, float]:
+def _parse_controlnets(raw: Any, where: str) -> tuple[dict[str, float], dict[str, float]]:
+    """`kind: weight` or `kind: {weight: w, end: e}` per ControlNet; (weights, ends)."""
     if raw is None:
-        return {}
+        return {}, {}
     if not isinstance(raw, Mapping):
         raise StyleError(f"{where}: 'controlnets' must map a kind to its weight.")
     weights: dict[str, float] = {}
-    for kind in raw:
+    ends: dict[str, float] = {}
+    for kind, value in raw.items():
         if kind not in CONTROL_KINDS:
             raise StyleError(f"{where}: unknown ControlNet '{kind}'; choose from {', '.join(CONTROL_KINDS)}.")
-        weights[kind] = _number(raw, kind, 0.0, 0.0, MAX_CONTROL_WEIGHT, where=f"{where} controlnets")
-    return weights
+        at = f"{where} controlnets"
+        if isinstance(value, Mapping):
+            unknown = set(value) - {"weight", "end"}
+            if unknown:
+                raise StyleError(
+                    f"{at}: unknown field(s) {sorted(unknown)} for '{kind}'; use weight and end."
+                )
+            weights[kind] = _number(value, "weight", 0.0, 0.0, MAX_CONTROL_WEIGHT, where=f"{at} {kind}")
+            ends[kind] = _number(value, "end", DEFAULT_CONTROL_END, 0.05, 1.0, where=f"{at} {kind}")
+        else:
+            weights[kind] = _number(raw, kind, 0.0, 0.0, MAX_CONTROL_WEIGHT, where=at)
+    return weights, ends
 
 
 def _check_slots(prompt: str, slots: Mapping[str, str], variations: Mapping[str, Any], where: str) -> None:
@@ -228,6 +255,7 @@ def parse_style(
                 f"{where}: the {label} is too long for the text encoder ({tokens} tokens with the longest "
                 f"values, at most {max_tokens}); shorten it or its slot values."
             )
+    weights, ends = _parse_controlnets(spec.get("controlnets"), where)
     steps = spec.get("steps", 30)
     if isinstance(steps, bool) or not isinstance(steps, int) or not MIN_STEPS <= steps <= MAX_STEPS:
         raise StyleError(f"{where}: 'steps' must be a whole number from {MIN_STEPS} to {MAX_STEPS}.")
@@ -240,12 +268,13 @@ def parse_style(
         negative_prompt=negative,
         slots=MappingProxyType(slots),
         variations=MappingProxyType(variations),
-        controlnets=MappingProxyType(_parse_controlnets(spec.get("controlnets"), where)),
+        controlnets=MappingProxyType(weights),
         steps=steps,
         guidance=_number(spec, "guidance", 5.0, MIN_GUIDANCE, MAX_GUIDANCE, where=where),
         identity_scale=_number(spec, "identity_scale", 0.8, 0.0, 1.5, where=where),
         postprocess=_parse_postprocess(spec.get("postprocess"), where),
         builtin=builtin,
+        control_ends=MappingProxyType(ends),
     )
 
 
@@ -310,6 +339,14 @@ class StyleLibrary:
         """Templates in a stable order (built-ins first, then by name), optionally of one kind."""
         chosen = [t for t in self._templates.values() if kind is None or t.kind == kind]
         return sorted(chosen, key=lambda t: (not t.builtin, t.name))
+
+    def control_kinds(self) -> tuple[str, ...]:
+        """The ControlNet kinds some style here uses with a weight above zero: the ones a
+        worker must load (`instantid` comes with the identity mode, not from here)."""
+        used = {
+            kind for t in self._templates.values() for kind, weight in t.controlnets.items() if weight > 0
+        }
+        return tuple(kind for kind in CONTROL_KINDS if kind in used and kind != "instantid")
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.strip().lower() in self._templates

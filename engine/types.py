@@ -8,7 +8,7 @@ dot product for every face backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
@@ -314,10 +314,6 @@ def as_array(image: Image.Image) -> ImageArray:
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def names(items: Sequence[AssessedPhoto]) -> list[str]:
-    return [item.photo.name for item in items]
-
-
 @dataclass(frozen=True)
 class CandidateSpec:
     """What one candidate should look like: its seed, prompts, conditioning and the
@@ -352,6 +348,8 @@ class GenerationRequest:
     reference_selfies: tuple[AssessedPhoto, ...] = ()
     """The user's best selfies, full frame with their detected face, for backends that
     reframe the real photo (the preview backend); diffusion backends may ignore them."""
+    control_ends: dict[str, float] = field(default_factory=dict)
+    """ControlNet kind -> fraction of the steps it acts on (`control_guidance_end`); 1.0 if absent."""
 
 
 class GenerationBackend(Protocol):

@@ -21,8 +21,10 @@ from engine.types import Attribute, CandidateSpec, FaceCrop
 MIN_CANDIDATES, MAX_CANDIDATES = 1, 100
 """An order normally has 20-100 candidates (`Settings.candidates_per_order`); fewer is allowed
 for previews and tests."""
-POSE_REFERENCES = 5
-"""How many of the user's best selfies poses are taken from: enough variety, no weak photos."""
+POSE_REFERENCES = 15
+"""How many of the user's selfies poses are taken from: every usable one of a full set, so
+the batch spreads over the person's real head poses (only the keypoints are used, so a
+slightly softer selfie is as good a pose reference as the sharpest)."""
 LIGHTS = ("front", "left", "right", "butterfly")
 """Key-light positions the preview renders (the diffusion prompt carries the style's own)."""
 ZOOMS = {"close": 6.8, "head": 7.6, "chest": 9.0}
@@ -53,7 +55,7 @@ def plan_variations(
     """`count` specs varying seed, pose reference, lighting, expression and framing.
 
     `references` are the user's aligned selfies, best first; poses cycle through the first
-    `POSE_REFERENCES`, so every good selfie is used before any repeats. `anchor` is the
+    `POSE_REFERENCES`, so every usable selfie is used before any repeats. `anchor` is the
     params of a delivered candidate the user wants "more like": its pose reference, light
     and variation values are kept, and only seeds and a small tilt vary.
     """

@@ -1,11 +1,11 @@
 """The one place where a job meets the engine: selfies in, album stored, nothing else.
 
-`load_engine` runs once per worker (models stay in memory between jobs); `run_order` runs
-one attempt of one job in a worker thread: it reads the order's selfies from the photo store,
-calls `engine.pipeline.run_pipeline`, and writes the ranked images, the contact sheet and
-`album.json` under the user's prefix. The database is only touched by the caller, after this
-returns, so an attempt that dies half-way leaves at most files that the next attempt
-overwrites.
+The worker loads the engine once (`bot.engine_config.load_engine_from_settings`; models stay
+in memory between jobs); `run_order` runs one attempt of one job in a worker thread: it
+reads the order's selfies from the photo store, calls `engine.pipeline.run_pipeline`, and
+writes the ranked images, the contact sheet and `album.json` under the user's prefix. The
+database is only touched by the caller, after this returns, so an attempt that dies
+half-way leaves at most files that the next attempt overwrites.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from bot.engine_config import load_engine_from_settings
 from bot.jobs.context import WorkerContext
-from bot.settings import Settings
 from engine.album import album_manifest, item_record
 from engine.errors import EngineError, ModelUnavailableError
 from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
@@ -33,15 +31,6 @@ EMPTY_ALBUM_MESSAGE = (
     "None of the headshots made from these selfies passed our checks (likeness, one clear face). "
     "Try again with brighter, sharper selfies facing the camera."
 )
-
-
-def load_engine(settings: Settings) -> EngineResources:
-    """Load every model the pipeline needs, once, at worker start-up.
-
-    The preview backend is always loaded (it is what runs on a machine with no GPU); the
-    diffusers backend too when `generation_backend` is "diffusers".
-    """
-    return load_engine_from_settings(settings)
 
 
 def album_prefix(job: Job) -> str:

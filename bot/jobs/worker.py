@@ -23,7 +23,8 @@ from saq.job import Job as SaqJob
 from saq.job import Status
 from saq.types import Context
 
-from bot.jobs import execute, reconcile
+from bot.engine_config import load_engine_from_settings
+from bot.jobs import reconcile
 from bot.jobs.attempt import Outcome, run_attempt
 from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
@@ -153,7 +154,7 @@ def build_context(settings: Settings, name: str, publisher: UpdatePublisher | No
         settings=settings,
         db=Database(settings.effective_database_url),
         store=open_photo_store(settings),
-        engine=execute.load_engine(settings),
+        engine=load_engine_from_settings(settings),
         publisher=publisher if publisher is not None else RedisUpdatePublisher(settings.redis_url),
         name=name,
     )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import col, select
 
@@ -21,6 +21,7 @@ from conversations.shared.callbacks import Action, Callback, CallbackSigner
 from conversations.shared.delivery import job_results, originals
 from conversations.shared.events import ChatRef
 from conversations.shared.keyboards import (
+    STYLES_PER_PAGE,
     ButtonMaker,
     cancel_order_button,
     choose_style_button,
@@ -30,6 +31,7 @@ from conversations.shared.keyboards import (
     style_from_arg,
     style_picker,
 )
+from conversations.shared.platform import PlatformLimits
 from conversations.shared.replies import Image, Notice, ProgressMessage, Reply, Text
 from conversations.shared.states import (
     CHOOSING_STYLE,
@@ -41,6 +43,8 @@ from conversations.shared.states import (
     QUEUED,
 )
 from engine.errors import EngineError
+from engine.styles import StyleTemplate
+from storage.database import Database
 from storage.erasure import delete_user_data
 from storage.jobs import ACTIVE_STATES
 from storage.models import Job, SelfieSession, User
@@ -56,11 +60,28 @@ PICKING = frozenset({COLLECTING, CHOOSING_STYLE, PREVIEWING, CONFIRMING, DELIVER
 """States from which the style picker may be opened (collecting only once the set is ready)."""
 
 
+class ChatRules(Protocol):
+    """What the chat's community decides (`conversations.servers.policy.ServerPolicy`)."""
+
+    async def offered_styles(self, chat: ChatRef, styles: Sequence[StyleTemplate]) -> list[StyleTemplate]: ...
+
+    async def order_refusal(self, chat: ChatRef) -> str | None: ...
+
+
 class ActionHandler:
-    def __init__(self, services: Services, signer: CallbackSigner) -> None:
+    def __init__(
+        self,
+        services: Services,
+        signer: CallbackSigner,
+        rules: ChatRules,
+        platforms: Mapping[str, PlatformLimits],
+    ) -> None:
         self.services = services
         self.db = services.db
         self.signer = signer
+        self.rules = rules
+        self.platforms = platforms
+        """What each platform can do (the picker's page size), filled by the adapters."""
 
     def _make(self, chat: ChatRef, row: SelfieSession) -> ButtonMaker:
         assert row.id is not None
@@ -90,7 +111,10 @@ class ActionHandler:
                 return
             await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
             page = int(cb.arg) if cb.action == Action.STYLE_PAGE and cb.arg.isdigit() else 0
-            text, buttons = style_picker(make, self.services.engine.styles.list(), page)
+            styles = await self.rules.offered_styles(chat, self.services.engine.styles.list())
+            limits = self.platforms.get(chat.platform)
+            per_page = limits.styles_per_picker if limits is not None else STYLES_PER_PAGE
+            text, buttons = style_picker(make, styles, page, per_page)
             yield Notice("")
             yield Text(text, buttons)
         elif cb.action == Action.PICK_STYLE and row.state in PICKING and ready:
@@ -113,11 +137,19 @@ class ActionHandler:
                 confirm_buttons(make),
             )
         elif cb.action == Action.CONFIRM and row.state == CONFIRMING:
+            refusal = await self.rules.order_refusal(chat)
+            if refusal is not None:
+                yield Notice(refusal)
+                return
             async for reply in self._order(chat, user, row, make, seed=new_seed(), extra=self._kind(row)):
                 yield reply
         elif cb.action == Action.STUDIO and row.state == DELIVERED and row.style:
             # From now on this session's orders are studio ones: "More like" and "Another
             # style" reuse the LoRA this order trains.
+            refusal = await self.rules.order_refusal(chat)
+            if refusal is not None:
+                yield Notice(refusal)
+                return
             await asyncio.to_thread(sessions.save_session, self.db, row, data={"studio": True})
             yield Text(msg.STUDIO_PLACED)
             async for reply in self._order(chat, user, row, make, seed=new_seed(), extra=self._kind(row)):
@@ -270,14 +302,20 @@ class ActionHandler:
         if not confirmed:
             yield Text(msg.DELETE_KEPT)
             return
-        with self.db.session() as session:
-            active = list(
-                session.exec(select(Job.id).where(Job.user_id == user.id, col(Job.state).in_(ACTIVE_STATES)))
-            )
-            every = list(session.exec(select(Job.id).where(Job.user_id == user.id)))
+        active, every = await asyncio.to_thread(_job_ids, self.db, user.id)
         for job_id in active:
             await self.services.jobs.cancel(job_id)
         files = await asyncio.to_thread(delete_user_data, self.db, self.services.store, user.id)
         await self.services.jobs.forget(every)  # and their records in Redis
         log.info("deleted the data of user %s (%d files)", user.id, files)
         yield Text(msg.DELETED.format(files=files))
+
+
+def _job_ids(db: Database, user_id: int) -> tuple[list[str], list[str]]:
+    """The user's active jobs and all their jobs (blocking: run in a thread)."""
+    with db.session() as session:
+        active = list(
+            session.exec(select(Job.id).where(Job.user_id == user_id, col(Job.state).in_(ACTIVE_STATES)))
+        )
+        every = list(session.exec(select(Job.id).where(Job.user_id == user_id)))
+    return active, every

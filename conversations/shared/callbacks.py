@@ -1,11 +1,13 @@
 """Button callback data: short, versioned, signed, and bound to its owner.
 
-Format: ``1.<action>.<session>.<arg>.<sig>`` where `sig` is the first 8 bytes of
+The one module that knows the format. Format: ``1.<action>.<session>.<arg>.<sig>`` where
+`sig` is the first 8 bytes of
 HMAC-SHA256(`Settings.callback_secret`, version, platform, user, action, session, arg) in
 base64url (11 characters). Telegram allows 64 bytes of callback data; this stays under 40.
 A button pressed by anyone but the user it was made for fails the check, so a forged or
 forwarded button can never reach another user's session or job. The session id lets an old
-button (after /cancel or /new) be told apart and answered kindly.
+button (after /cancel or /new) be told apart and answered kindly. Team order buttons carry
+``t`` before the same format (`TEAM_PREFIX`, `conversations.teams.buttons`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -20,6 +23,10 @@ from typing import Final
 VERSION: Final = "1"
 SIG_BYTES: Final = 8
 MAX_LENGTH: Final = 64
+TEAM_PREFIX: Final = "t"
+PATTERN: Final = VERSION + r"\.[a-z]{2}\.[0-9]+\.[^.]*\.[A-Za-z0-9_-]+"
+"""A regular expression matching callback data (for persistent-button templates)."""
+TEAM_PATTERN: Final = TEAM_PREFIX + PATTERN
 
 
 class Action(StrEnum):
@@ -40,7 +47,7 @@ class Action(StrEnum):
     DELETE_YES = "dy"
     DELETE_NO = "dn"
     SHARE_AVATAR = "sa"
-    """Discord: post a result to the server's chosen channel (`conversations.servers.keyboards`)."""
+    """Discord: post a result to the server's chosen channel (`conversations.servers.policy`)."""
     TEAM_JOIN = "tj"
     TEAM_GO = "tg"
     TEAM_PICK = "tp"
@@ -103,3 +110,22 @@ class CallbackSigner:
             msg = "unknown callback action"
             raise CallbackError(msg) from exc
         return Callback(action, session_id, parts[3])
+
+
+def is_team_data(data: str) -> bool:
+    """Team order button data (``t1.…``)."""
+    return data.startswith(f"{TEAM_PREFIX}{VERSION}.")
+
+
+def peek(data: str) -> Callback | None:
+    """What button `data` is, signature NOT checked: for routing and drawing only (which button
+    is the style picker, which one shares). Act on `CallbackSigner.verify`'s answer, never on
+    this. Team data is read without its prefix; None for anything else."""
+    body = data.removeprefix(TEAM_PREFIX) if is_team_data(data) else data
+    if not re.fullmatch(PATTERN, body):
+        return None
+    _version, action, session, arg, _sig = body.split(".")
+    try:
+        return Callback(Action(action), int(session), arg)
+    except ValueError:
+        return None

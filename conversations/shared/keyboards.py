@@ -57,15 +57,20 @@ class ButtonMaker:
         return Button(label, data)
 
 
-def style_pages(count: int) -> int:
-    return max(1, math.ceil(count / STYLES_PER_PAGE))
+def style_pages(count: int, per_page: int = STYLES_PER_PAGE) -> int:
+    return max(1, math.ceil(count / per_page))
 
 
-def style_picker(make: ButtonMaker, styles: Sequence[StyleTemplate], page: int) -> tuple[str, Keyboard]:
-    """One page of the style picker with previous / next buttons where there are more."""
-    pages = style_pages(len(styles))
+def style_picker(
+    make: ButtonMaker, styles: Sequence[StyleTemplate], page: int, per_page: int = STYLES_PER_PAGE
+) -> tuple[str, Keyboard]:
+    """One page of the style picker with previous / next buttons where there are more.
+
+    `per_page` is the platform's (`PlatformLimits.styles_per_picker`): a select menu shows
+    25 styles at once, so Discord gets one page."""
+    pages = style_pages(len(styles), per_page)
     page = max(0, min(page, pages - 1))
-    shown = styles[page * STYLES_PER_PAGE : (page + 1) * STYLES_PER_PAGE]
+    shown = styles[page * per_page : (page + 1) * per_page]
     rows: list[tuple[Button, ...]] = [
         tuple(style_button(make, t) for t in shown[i : i + STYLES_PER_ROW])
         for i in range(0, len(shown), STYLES_PER_ROW)
@@ -77,7 +82,8 @@ def style_picker(make: ButtonMaker, styles: Sequence[StyleTemplate], page: int) 
         nav.append(make(msg.NEXT, Action.STYLE_PAGE, str(page + 1)))
     if nav:
         rows.append(tuple(nav))
-    return msg.STYLE_PICKER.format(page=page + 1, pages=pages), tuple(rows)
+    text = msg.STYLE_PICKER.format(page=page + 1, pages=pages) if pages > 1 else msg.STYLE_PICKER_ONE_PAGE
+    return text, tuple(rows)
 
 
 def style_button(make: ButtonMaker, template: StyleTemplate) -> Button:

@@ -56,6 +56,7 @@ CHOOSE_STYLE: Final = "Choose a style"
 BUSY_WITH_ORDER: Final = "Your album is being made. I will send it here; /cancel stops the order."
 
 STYLE_PICKER: Final = "Pick a style (page {page} of {pages}):"
+STYLE_PICKER_ONE_PAGE: Final = "Pick a style:"
 STYLE_LIST: Final = "Styles you can choose:\n{lines}"
 STYLE_LINE: Final = "• {label} – {description}"
 PREVIOUS: Final = "« Previous"

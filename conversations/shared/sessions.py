@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from conversations.shared.events import ChatRef
 from conversations.shared.states import COLLECTING
 from storage.database import Database
-from storage.models import Job, Photo, SelfieSession, User, utcnow
+from storage.models import Job, Photo, SelfieSession, Team, User, utcnow
 from storage.photos import PhotoStore, user_prefix
 
 
@@ -43,6 +43,11 @@ def find_user(db: Database, platform: str, platform_user_id: str) -> User | None
         return session.exec(
             select(User).where(User.platform == platform, User.platform_user_id == platform_user_id)
         ).first()
+
+
+def get_user(db: Database, user_id: int) -> User | None:
+    with db.session() as session:
+        return session.get(User, user_id)
 
 
 def current_session(db: Database, user_id: int) -> SelfieSession | None:
@@ -144,3 +149,29 @@ def sessions_in_states(
             .where(col(SelfieSession.state).in_(states), User.platform == platform)
         )
         return [(s, u) for s, u in rows]
+
+
+def move_progress_message(db: Database, platform: str, chat_id: str, old_id: str, new_id: str) -> int:
+    """The progress message `old_id` was gone and posted anew as `new_id`: later edits go to the
+    new one (an order's progress message, or a team's card). Returns the rows changed."""
+    with db.session() as session:
+        owners = select(User.id).where(User.platform == platform)
+        moved = session.execute(
+            update(SelfieSession)
+            .where(
+                col(SelfieSession.chat_id) == chat_id,
+                col(SelfieSession.progress_message_id) == old_id,
+                col(SelfieSession.user_id).in_(owners),
+            )
+            .values(progress_message_id=new_id)
+        ).rowcount  # type: ignore[attr-defined]
+        moved += session.execute(
+            update(Team)
+            .where(
+                col(Team.platform) == platform,
+                col(Team.chat_id) == chat_id,
+                col(Team.card_message_id) == old_id,
+            )
+            .values(card_message_id=new_id)
+        ).rowcount  # type: ignore[attr-defined]
+        return int(moved)

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conversations.shared.callbacks import Action, Callback, CallbackError, CallbackSigner
+from conversations.shared.callbacks import (
+    TEAM_PREFIX,
+    Action,
+    Callback,
+    CallbackError,
+    CallbackSigner,
+    is_team_data,
+)
 from conversations.shared.replies import Button
 
-PREFIX = "t"
+PREFIX = TEAM_PREFIX
 ANYONE = "*"
 TEAM_ACTIONS = frozenset(
     {
@@ -26,10 +33,6 @@ TEAM_ACTIONS = frozenset(
         Action.TEAM_CANCEL,
     }
 )
-
-
-def is_team_data(data: str) -> bool:
-    return data.startswith(PREFIX + "1.")
 
 
 @dataclass(frozen=True)

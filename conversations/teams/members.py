@@ -174,8 +174,7 @@ class TeamMembers:
             yield Notice(msg.NOT_NOW)
             return
         await asyncio.to_thread(store_teams.set_pick, self.db, member.id, chosen.id, state="picked")
-        with self.db.session() as session:
-            organiser = session.get(User, team.organiser_id)
+        organiser = await asyncio.to_thread(sessions.get_user, self.db, team.organiser_id)
         if organiser is not None:
             data = await asyncio.to_thread(self.services.store.get_bytes, chosen.store_key)
             image = await asyncio.to_thread(_chat_jpeg, data)

@@ -203,8 +203,7 @@ class TeamOrders:
             return
         await asyncio.to_thread(store_teams.set_pick, self.db, member.id, None, state="redo")
         row = await asyncio.to_thread(store_teams.team_session, self.db, team.id, member.user_id)
-        with self.db.session() as session:
-            person = session.get(User, member.user_id)
+        person = await asyncio.to_thread(sessions.get_user, self.db, member.user_id)
         if row is not None and person is not None:
             await asyncio.to_thread(
                 sessions.save_session, self.db, row, data={"redo": int(row.data.get("redo", 0)) + 1}

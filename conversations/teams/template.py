@@ -119,7 +119,7 @@ def team_template_spec(base: StyleTemplate, request: TeamRequest, code: str) -> 
         "negative_prompt": base.negative_prompt,
         "slots": slots,
         "variations": variations,
-        "controlnets": dict(base.controlnets),
+        "controlnets": base.controlnets_spec(),
         "steps": base.steps,
         "guidance": base.guidance,
         "identity_scale": base.identity_scale,

@@ -76,7 +76,7 @@ PRESETS: dict[str, Preset] = {
     for preset in (
         Preset(
             "research-sdxl-faceid",
-            "SDXL + IP-Adapter-FaceID from an ArcFace embedding, canny ControlNet, Lightning LoRA.",
+            "SDXL + IP-Adapter-FaceID from an ArcFace embedding, openpose ControlNet, Lightning LoRA.",
             backend="diffusers",
             identity="faceid",
             face_backend="insightface",
@@ -86,7 +86,7 @@ PRESETS: dict[str, Preset] = {
             models=_roles(
                 base=("sdxl-base",),
                 identity=("ip-adapter-faceid-sdxl",),
-                control=("controlnet-canny-sdxl",),
+                control=("controlnet-openpose-sdxl-xinsir",),
                 face_conditioning=("insightface-buffalo_l",),
                 face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
                 upscaler=("real-esrgan-x2plus",),
@@ -106,7 +106,7 @@ PRESETS: dict[str, Preset] = {
             models=_roles(
                 base=("sdxl-base",),
                 identity=("instantid-ip-adapter",),
-                control=("instantid-controlnet",),
+                control=("instantid-controlnet", "controlnet-openpose-sdxl-xinsir"),
                 face_conditioning=("insightface-antelopev2",),
                 face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
                 upscaler=("real-esrgan-x2plus",),

@@ -28,7 +28,22 @@ from diffusers import (
 from diffusers.models.attention_processor import AttnProcessor
 
 from engine.errors import ModelUnavailableError
+from engine.generation.adapters import (
+    IdentityAdapter,
+    check_embedding_size,
+    identity_files,
+    load_identity_adapter,
+)
+from engine.generation.face_encoder import FaceEncoder
 from engine.generation.options import GenerationOptions, ModelIds
+from engine.generation.weights import (
+    WeightFile,
+    check_weight_files,
+    controlnet_files,
+    is_folder,
+    sdxl_files,
+    variant_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +64,8 @@ class LoadedModels:
     options: GenerationOptions
     identity_dim: int | None = None
     adapters: list[str] = field(default_factory=list)
+    identity: IdentityAdapter | None = None
+    face_encoder: FaceEncoder | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -80,19 +97,20 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
 
 
 def fetch(what: str, model_id: str | Path, env: str, load: Callable[[], T]) -> T:
-    """Run `load`, turning "not found / no network / bad folder" into an actionable error."""
+    """Run `load`, turning "not found / no network / bad folder" into an actionable error
+    (the files themselves were checked by `check_weight_files`; this catches the rest)."""
     try:
         return load()
     except (OSError, ValueError) as exc:
-        is_folder = isinstance(model_id, Path) or str(model_id).startswith(("/", ".", "~"))
         how = (
             f"check that the folder {model_id} exists and holds a diffusers save"
-            if is_folder
-            else f"download it with `huggingface-cli download {model_id}` (or `hf download {model_id}`) "
-            f"while online, or point {env} at a local folder"
+            if is_folder(model_id)
+            else f"fetch its files one by one with `huggingface-cli download {model_id} <file>`, or point "
+            f"{env} "
+            "at a local folder"
         )
         raise ModelUnavailableError(
-            f"The {what} model '{model_id}' is not available on this machine: {how}. ({type(exc).__name__}: "
+            f"The {what} model '{model_id}' could not be loaded: {how}. ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0][:200] if str(exc) else ''})"
         ) from exc
 
@@ -117,15 +135,35 @@ def make_scheduler(name: str, config: Any, *, fast: bool) -> Any:
     return scheduler_class.from_config(config, **extra)
 
 
-def _projection_input_dim(pipe: Any) -> int:
-    projection = pipe.unet.encoder_hid_proj.image_projection_layers[0]
-    first = next(m for m in projection.modules() if isinstance(m, torch.nn.Linear))
-    return int(first.in_features)
+def required_files(ids: ModelIds, options: GenerationOptions, half: bool) -> list[WeightFile]:
+    """Every weight file `load_models` will read for these ids and options."""
+    variant = variant_for(ids.base, half, "unet/diffusion_pytorch_model.fp16.safetensors")
+    files = sdxl_files(ids.base, "HEADSHOTS_BASE_MODEL_ID", variant)
+    for kind in options.controlnets or ():
+        if kind in ids.controlnets:
+            source = ids.controlnets[kind]
+            probe = variant_for(source, half, "diffusion_pytorch_model.fp16.safetensors")
+            files += controlnet_files(f"{kind} ControlNet", source, "HEADSHOTS_CONTROLNET_IDS", probe)
+    if options.identity == "instantid":
+        files += controlnet_files(
+            "InstantID IdentityNet",
+            ids.instantid,
+            "HEADSHOTS_INSTANTID_CONTROLNET_ID",
+            None,
+            subfolder=ids.instantid_subfolder,
+        )
+    files += identity_files(ids, options)
+    if options.fast:
+        files.append(
+            WeightFile("few-step LoRA", ids.fast_lora, ids.fast_lora_weight, "HEADSHOTS_FAST_LORA_ID")
+        )
+    return files
 
 
 def _load_controlnets(ids: ModelIds, options: GenerationOptions, dtype: torch.dtype) -> dict[str, Any]:
     controlnets: dict[str, Any] = {}
-    for kind in options.controlnets:
+    half = dtype != torch.float32
+    for kind in options.controlnets or ():
         if kind not in ids.controlnets:
             raise ModelUnavailableError(
                 f"No model is configured for the '{kind}' ControlNet; add it to HEADSHOTS_CONTROLNET_IDS "
@@ -140,6 +178,8 @@ def _load_controlnets(ids: ModelIds, options: GenerationOptions, dtype: torch.dt
                 _CONTROLNET.from_pretrained,
                 str(model_id),
                 dtype=dtype,
+                variant=variant_for(model_id, half, "diffusion_pytorch_model.fp16.safetensors"),
+                use_safetensors=True,
                 local_files_only=options.local_files_only,
             ),
         )
@@ -152,43 +192,56 @@ def _load_controlnets(ids: ModelIds, options: GenerationOptions, dtype: torch.dt
                 str(ids.instantid),
                 subfolder=ids.instantid_subfolder,
                 dtype=dtype,
+                use_safetensors=True,
                 local_files_only=options.local_files_only,
             ),
         )
     return controlnets
 
 
-def load_models(ids: ModelIds, options: GenerationOptions) -> LoadedModels:
-    """Load and prepare everything `options` asks for; slow (seconds to minutes), call once."""
+def load_models(ids: ModelIds, options: GenerationOptions, *, profile_dim: int | None = None) -> LoadedModels:
+    """Check, then load and prepare everything `options` asks for; slow (seconds to minutes),
+    call once. `profile_dim` is the ranking backend's embedding size, which conditions the
+    adapter when no identity face pack is configured.
+
+    Start-up checks, in order, each failing with what to do: the device; every weight file;
+    the identity face model; its embedding size against the adapter's input.
+    """
     device = resolve_device(options.device)
     dtype = resolve_dtype(options.dtype, device)
+    half = dtype != torch.float32
+    check_weight_files(required_files(ids, options, half))
+    encoder = None
+    if options.identity != "none" and ids.identity_face_pack is not None:
+        encoder = FaceEncoder(
+            pack=ids.identity_face_pack,
+            root=ids.face_root,
+            normalise=options.identity != "instantid",
+            device=str(device),
+        )
+    variant = variant_for(ids.base, half, "unet/diffusion_pytorch_model.fp16.safetensors")
     pipe: Any = fetch(
         "base diffusion",
         ids.base,
         "HEADSHOTS_BASE_MODEL_ID",
         lambda: _PIPELINE.from_pretrained(
-            str(ids.base), dtype=dtype, local_files_only=options.local_files_only
+            str(ids.base),
+            dtype=dtype,
+            variant=variant,
+            use_safetensors=True,
+            local_files_only=options.local_files_only,
         ),
     )
     if not options.sdpa:
         pipe.unet.set_attn_processor(AttnProcessor())
         pipe.vae.set_attn_processor(AttnProcessor())
     models = LoadedModels(pipe, _load_controlnets(ids, options, dtype), device, dtype, ids, options)
+    models.face_encoder = encoder
     if options.identity != "none":
-        fetch(
-            "IP-Adapter-FaceID identity",
-            ids.ip_adapter,
-            "HEADSHOTS_IP_ADAPTER_ID",
-            lambda: pipe.load_ip_adapter(
-                str(ids.ip_adapter),
-                subfolder=None,
-                weight_name=ids.ip_adapter_weight,
-                image_encoder_folder=None,
-                local_files_only=options.local_files_only,
-            ),
-        )
-        models.identity_dim = _projection_input_dim(pipe)
-        models.adapters = list(getattr(pipe.unet, "peft_config", {}))
+        models.identity = load_identity_adapter(pipe, ids, options, dtype)
+        models.identity_dim = models.identity.embedding_dim
+        models.adapters = list(models.identity.loras)
+        check_embedding_size(models.identity, encoder.embedding_dim if encoder else profile_dim, ids)
     if options.fast:
         fetch(
             "few-step LoRA",
@@ -202,6 +255,7 @@ def load_models(ids: ModelIds, options: GenerationOptions) -> LoadedModels:
             ),
         )
         models.adapters = [*models.adapters, FAST_ADAPTER]
+    if models.adapters:
         pipe.set_adapters(models.adapters, adapter_weights=[1.0] * len(models.adapters))
     pipe.scheduler = make_scheduler(options.scheduler, pipe.scheduler.config, fast=options.fast)
     _place(models)
@@ -227,5 +281,7 @@ def _place(models: LoadedModels) -> None:
         pipe.to(models.device)
         for controlnet in models.controlnets.values():
             controlnet.to(models.device)
+        if pipe.image_encoder is not None:
+            pipe.image_encoder.to(models.device)
     if options.compile:
         pipe.unet = torch.compile(pipe.unet, mode="max-autotune", fullgraph=True)

@@ -15,7 +15,6 @@ import contextlib
 import io
 import logging
 from collections.abc import Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,23 +23,25 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from conversations.servers import messages as server_msg
-from conversations.servers.keyboards import for_server
-from conversations.servers.settings import link_chat, load_server_settings, quota_refusal, server_of_chat
-from conversations.servers.share import shared_result
+from conversations.servers.policy import SharePost
 from conversations.shared import messages as msg
-from conversations.shared import sessions
 from conversations.shared.callbacks import Action, CallbackError
 from conversations.shared.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
-from conversations.shared.replies import Keyboard, Reply, Text
-from conversations.shared.states import ORDER_ACTIVE
+from conversations.shared.platform import PlatformLimits
+from conversations.shared.replies import Reply, Text
 from handlers.discord.attachments import attachment_events
 from handlers.discord.commands import headshot_group
-from handlers.discord.components import ConversationButton, StylePicker, TeamButton, action_of, session_of
+from handlers.discord.components import (
+    MAX_OPTIONS,
+    ConversationButton,
+    StylePicker,
+    TeamButton,
+    action_of,
+)
 from handlers.discord.config import DiscordConfig
-from handlers.discord.render import Destination, render
+from handlers.discord.render import MAX_CONTENT, MAX_FILES, Destination, DiscordOutput
 from handlers.discord.teams import TeamCommands, team_group
-from storage.database import Database
-from storage.photos import PhotoStore
+from handlers.platform import PlatformDriver
 
 if TYPE_CHECKING:
     from conversations.dialogue import Conversation
@@ -59,8 +60,6 @@ class HeadshotBot(commands.Bot):
         self,
         *,
         settings: DiscordConfig,
-        db: Database,
-        store: PhotoStore,
         conversation: Conversation,
         delivery_interval_s: float = DELIVERY_INTERVAL_S,
     ) -> None:
@@ -72,11 +71,18 @@ class HeadshotBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
-        self.db = db
-        self.store = store
         self.conversation = conversation
         self.delivery_interval_s = delivery_interval_s
         self._delivery: asyncio.Task[None] | None = None
+        self.limits = PlatformLimits(
+            PLATFORM,
+            max_upload_bytes=settings.max_upload_bytes,
+            max_text=MAX_CONTENT,
+            media_group=MAX_FILES,
+            styles_per_picker=MAX_OPTIONS,
+        )
+        self.driver = PlatformDriver(conversation, self)
+        """Draws replies, reports progress messages, runs the courier (`handlers.platform`)."""
 
     # -- start-up ------------------------------------------------------------------
 
@@ -113,20 +119,14 @@ class HeadshotBot(commands.Bot):
     async def dm_of(self, user: discord.User | discord.Member) -> discord.DMChannel:
         return user.dm_channel or await user.create_dm()
 
-    def progress_reporter(self, chat: ChatRef) -> Any:
-        async def sent(message_id: str) -> None:
-            await self.conversation.progress_message_sent(chat, message_id)
+    def refused_for_good(self, error: BaseException) -> str | None:
+        """`PlatformAdapter.refused_for_good`: see the module-level function."""
+        return refused_for_good(error) if isinstance(error, discord.HTTPException) else None
 
-        return sent
-
-    def keyboard_transform(self) -> Any:
-        """Discord-only touches: the server's styles in one select menu, the share button."""
-        styles = self.conversation.services.engine.styles.list()
-
-        def transform(keyboard: Keyboard) -> Keyboard:
-            return for_server(self.db, self.conversation.signer, PLATFORM, keyboard, styles)
-
-        return transform
+    def output(self, chat_id: str) -> DiscordOutput:
+        """`PlatformAdapter.output`: where the courier posts into the DM `chat_id`."""
+        channel = self.get_partial_messageable(int(chat_id), type=discord.ChannelType.private)
+        return DiscordOutput(Destination(channel))
 
     async def answer(
         self,
@@ -151,12 +151,7 @@ class HeadshotBot(commands.Bot):
                 if photos:
                     collected.extend([r async for r in self.conversation.photos(chat, photos)])
                 replies = merge_texts(collected)
-            await render(
-                replies,
-                destination,
-                progress_sent=self.progress_reporter(chat),
-                transform=self.keyboard_transform(),
-            )
+            await self.driver.answer(chat, replies, DiscordOutput(destination))
         except discord.HTTPException:
             raise
         except Exception:
@@ -169,10 +164,8 @@ class HeadshotBot(commands.Bot):
         """Why this server channel is not one the bot answers in (None: it is)."""
         if interaction.guild_id is None:
             return None
-        server = await asyncio.to_thread(load_server_settings, self.db, PLATFORM, str(interaction.guild_id))
-        if server.allows_channel(str(interaction.channel_id)):
-            return None
-        return server_msg.CHANNEL_NOT_ALLOWED.format(channels=", ".join(f"<#{c}>" for c in server.channels))
+        servers = self.conversation.servers
+        return await servers.channel_refusal(PLATFORM, str(interaction.guild_id), str(interaction.channel_id))
 
     async def start_session(self, interaction: discord.Interaction[Any]) -> None:
         """`/headshot start` (already deferred): the dialogue moves to the member's DMs."""
@@ -183,8 +176,7 @@ class HeadshotBot(commands.Bot):
         dm = await self.dm_of(interaction.user)
         chat = self.chat_ref(interaction.user, dm)
         if interaction.guild_id is not None:
-            await asyncio.to_thread(link_chat, self.db, PLATFORM, chat.chat_id, str(interaction.guild_id))
-            refusal = await asyncio.to_thread(self.order_refusal, chat)
+            refusal = await self.conversation.servers.open_from_server(chat, str(interaction.guild_id))
             if refusal is not None:
                 await interaction.followup.send(refusal, ephemeral=True)
                 return
@@ -252,11 +244,6 @@ class HeadshotBot(commands.Bot):
         if action_of(data) == Action.SHARE_AVATAR:
             await self._share(interaction, chat, data)
             return
-        if action_of(data) == Action.CONFIRM:
-            refusal = await asyncio.to_thread(self.order_refusal, chat)
-            if refusal is not None:
-                await interaction.followup.send(refusal, ephemeral=True)
-                return
         await self.answer(chat, [ButtonPressed(data)], destination)
         if in_server and not destination.sent_followup:
             await interaction.followup.send("✓", ephemeral=True)
@@ -264,85 +251,24 @@ class HeadshotBot(commands.Bot):
     async def team_button_pressed(self, interaction: discord.Interaction[Any], data: str) -> None:
         await TeamCommands(self).pressed(interaction, data)
 
-    def order_refusal(self, chat: ChatRef) -> str | None:
-        """Why the member's server refuses another order today (None: go ahead)."""
-        server_id = server_of_chat(self.db, PLATFORM, chat.chat_id)
-        if server_id is None:
-            return None
-        server = load_server_settings(self.db, PLATFORM, server_id)
-        return quota_refusal(self.db, PLATFORM, chat.user_id, server, self.settings.daily_quota)
-
     async def _share(self, interaction: discord.Interaction[Any], chat: ChatRef, data: str) -> None:
-        server_id = server_of_chat(self.db, PLATFORM, chat.chat_id)
-        server = load_server_settings(self.db, PLATFORM, server_id) if server_id else None
-        if server is None or not (server.public_results and server.share_channel):
-            await interaction.followup.send(server_msg.SHARE_NOT_ALLOWED, ephemeral=True)
+        """Post the member's result in the server's share channel, if the server allows it."""
+        post = await self.conversation.servers.share(chat, data)
+        if not isinstance(post, SharePost):
+            await interaction.followup.send(post, ephemeral=True)
             return
-        rank = int(data.split(".")[3] or "1")
-        result = await asyncio.to_thread(
-            partial(
-                shared_result,
-                self.db,
-                self.store,
-                platform=PLATFORM,
-                user_id=chat.user_id,
-                session_id=int(session_of(data)),
-                rank=rank,
-            )
-        )
-        if result is None:
-            await interaction.followup.send(server_msg.SHARE_NOTHING, ephemeral=True)
-            return
-        channel = self.get_partial_messageable(int(server.share_channel), guild_id=int(server_id or 0))
-        caption = server_msg.SHARE_POST.format(member=interaction.user.mention, style=result.style)
-        await channel.send(caption, file=discord.File(io.BytesIO(result.image), "avatar_idea.jpg"))
+        channel = self.get_partial_messageable(int(post.channel_id), guild_id=int(post.server_id))
+        caption = server_msg.SHARE_POST.format(member=interaction.user.mention, style=post.style)
+        await channel.send(caption, file=discord.File(io.BytesIO(post.image), "avatar_idea.jpg"))
         await interaction.followup.send(
-            server_msg.SHARED.format(rank=rank, channel=f"<#{server.share_channel}>"), ephemeral=True
+            server_msg.SHARED.format(rank=post.rank, channel=f"<#{post.channel_id}>"), ephemeral=True
         )
 
     # -- albums and progress nobody asked for at that moment --------------------------------
 
     async def _deliver_forever(self) -> None:
         await self.wait_until_ready()
-        while not self.is_closed():
-            try:
-                await self.deliver_once()
-            except Exception:
-                log.exception("Discord delivery round failed; retrying")
-            await asyncio.sleep(self.delivery_interval_s)
-
-    async def deliver_once(self) -> None:
-        courier = self.conversation.courier
-        for item in await courier.collect(PLATFORM):
-            channel = self.get_partial_messageable(int(item.chat_id), type=discord.ChannelType.private)
-            try:
-                for count, reply in enumerate(item.replies, start=1):
-                    await render(
-                        (reply,),
-                        Destination(channel),
-                        progress_sent=self._progress_reposted(item.chat_id),
-                        transform=self.keyboard_transform(),
-                    )
-                    await courier.reply_sent(item, count)
-            except discord.HTTPException as error:
-                log.exception("could not post to Discord chat %s", item.chat_id)
-                await courier.unsent(item, permanent=refused_for_good(error))
-            else:
-                await courier.sent(item)
-
-    def _progress_reposted(self, chat_id: str) -> Any:
-        """The progress message was gone and posted anew: later edits go to the new one."""
-
-        async def sent(message_id: str) -> None:
-            states = sorted(ORDER_ACTIVE)
-            rows = await asyncio.to_thread(sessions.sessions_in_states, self.db, PLATFORM, states)
-            for row, _user in rows:
-                if row.chat_id == chat_id:
-                    await asyncio.to_thread(
-                        sessions.save_session, self.db, row, progress_message_id=message_id
-                    )
-
-        return sent
+        await self.driver.run_courier(self.delivery_interval_s)
 
     # -- errors ---------------------------------------------------------------------------
 

@@ -13,12 +13,7 @@ import discord
 from discord import app_commands
 
 from conversations.servers import messages as server_msg
-from conversations.servers.settings import (
-    ServerSettings,
-    describe,
-    load_server_settings,
-    update_server_settings,
-)
+from conversations.servers.settings import ServerSettings
 from handlers.discord.host import DiscordHost
 
 PLATFORM = "discord"
@@ -63,7 +58,7 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
     admin = app_commands.checks.has_permissions(manage_guild=True)
 
     async def reply(interaction: discord.Interaction[Any], server: ServerSettings, saved: bool) -> None:
-        text = describe(server, bot.settings.daily_quota, lambda c: f"<#{c}>")
+        text = bot.conversation.servers.describe(server, lambda c: f"<#{c}>")
         await interaction.response.send_message(
             server_msg.SETTINGS_SAVED.format(settings=text) if saved else text, ephemeral=True
         )
@@ -74,7 +69,9 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
     @settings.command(name="show", description="Show this server's settings")
     @admin
     async def show(interaction: discord.Interaction[Any]) -> None:
-        await reply(interaction, load_server_settings(bot.db, PLATFORM, guild_id(interaction)), saved=False)
+        await reply(
+            interaction, await bot.conversation.servers.settings(PLATFORM, guild_id(interaction)), saved=False
+        )
 
     @settings.command(name="channels", description="Allow or disallow a channel; no channel = every channel")
     @app_commands.describe(channel="The channel", allow="Answer in it (true) or not (false)")
@@ -82,20 +79,20 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
     async def channels(
         interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None, allow: bool = True
     ) -> None:
-        current = load_server_settings(bot.db, PLATFORM, guild_id(interaction))
+        current = await bot.conversation.servers.settings(PLATFORM, guild_id(interaction))
         if channel is None:
             chosen: tuple[str, ...] = ()
         elif allow:
             chosen = tuple(dict.fromkeys((*current.channels, str(channel.id))))
         else:
             chosen = tuple(c for c in current.channels if c != str(channel.id))
-        server = update_server_settings(bot.db, PLATFORM, guild_id(interaction), channels=chosen)
+        server = await bot.conversation.servers.update(PLATFORM, guild_id(interaction), channels=chosen)
         await reply(interaction, server, saved=True)
 
     @settings.command(name="quota", description="Orders per member per day (0 = unlimited)")
     @admin
     async def quota(interaction: discord.Interaction[Any], per_day: app_commands.Range[int, 0, 100]) -> None:
-        server = update_server_settings(bot.db, PLATFORM, guild_id(interaction), daily_quota=per_day)
+        server = await bot.conversation.servers.update(PLATFORM, guild_id(interaction), daily_quota=per_day)
         await reply(interaction, server, saved=True)
 
     @settings.command(name="styles", description="Styles offered here ('all' or names separated by commas)")
@@ -114,8 +111,8 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
                 server_msg.UNKNOWN_STYLES.format(names=", ".join(unknown)), ephemeral=True
             )
             return
-        server = update_server_settings(
-            bot.db, PLATFORM, guild_id(interaction), styles=chosen, avatar_first=avatar_first
+        server = await bot.conversation.servers.update(
+            PLATFORM, guild_id(interaction), styles=chosen, avatar_first=avatar_first
         )
         await reply(interaction, server, saved=True)
 
@@ -124,13 +121,13 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
     async def public(
         interaction: discord.Interaction[Any], allowed: bool, channel: discord.TextChannel | None = None
     ) -> None:
-        current = load_server_settings(bot.db, PLATFORM, guild_id(interaction))
+        current = await bot.conversation.servers.settings(PLATFORM, guild_id(interaction))
         share = str(channel.id) if channel is not None else current.share_channel
         if allowed and share is None:
             await interaction.response.send_message(server_msg.SHARE_CHANNEL_MISSING, ephemeral=True)
             return
-        server = update_server_settings(
-            bot.db, PLATFORM, guild_id(interaction), public_results=allowed, share_channel=share
+        server = await bot.conversation.servers.update(
+            PLATFORM, guild_id(interaction), public_results=allowed, share_channel=share
         )
         await reply(interaction, server, saved=True)
 

@@ -15,21 +15,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from conversations.shared.callbacks import Action
+from conversations.shared.callbacks import PATTERN, TEAM_PATTERN, Action, is_team_data, peek
 from conversations.shared.replies import Button, Keyboard
-from conversations.teams.buttons import is_team_data
 
 if TYPE_CHECKING:
     from discord.ui.item import Item
 
-CALLBACK_PATTERN = r"1\.[a-z]{2}\.[0-9]+\.[^.]*\.[A-Za-z0-9_-]+"
+CALLBACK_PATTERN = PATTERN
 PICKER_PREFIX = "hs1:styles:"
 MAX_PER_ROW = 5
 MAX_ROWS = 5
 MAX_OPTIONS = 25
-
-
-TEAM_PATTERN = r"t1\.[a-z]{2}\.[0-9]+\.[^.]*\.[A-Za-z0-9_-]+"
 
 
 class ComponentHandler(Protocol):
@@ -48,12 +44,14 @@ def _handler(interaction: discord.Interaction[Any]) -> ComponentHandler:
 
 
 def action_of(data: str) -> str:
-    """The action code inside callback data ('' if it is not callback data)."""
-    return data.split(".")[1] if re.fullmatch(CALLBACK_PATTERN, data) else ""
+    """The action code inside callback data ('' if it is not callback data), for drawing."""
+    callback = peek(data)
+    return callback.action.value if callback is not None and not is_team_data(data) else ""
 
 
 def session_of(data: str) -> str:
-    return data.split(".")[2]
+    callback = peek(data)
+    return str(callback.session_id) if callback is not None else "0"
 
 
 class ConversationButton(

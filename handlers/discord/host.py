@@ -13,14 +13,10 @@ import discord
 
 from conversations.dialogue import Conversation
 from conversations.shared.events import ChatRef, Event, PhotoReceived
-from handlers.discord.config import DiscordConfig
 from handlers.discord.render import Destination
-from storage.database import Database
 
 
 class DiscordHost(Protocol):
-    settings: DiscordConfig
-    db: Database
     conversation: Conversation
 
     def chat_ref(self, user: discord.abc.User, dm: discord.abc.Snowflake) -> ChatRef: ...

@@ -11,32 +11,19 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
-from conversations.shared.replies import (
-    Document,
-    EditProgress,
-    Image,
-    Keyboard,
-    MediaGroup,
-    Notice,
-    ProgressMessage,
-    Reply,
-    Text,
-)
+from conversations.shared.replies import Document, Image, Keyboard, MediaGroup
 from handlers.discord.components import keyboard_view
 
 log = logging.getLogger(__name__)
 
 MAX_FILES = 10
 MAX_CONTENT = 2000
-
-ProgressSent = Callable[[str], Awaitable[None]]
-"""Told the id of a progress message once it is posted (`Conversation.progress_message_sent`)."""
 
 
 @dataclass
@@ -78,15 +65,9 @@ def _file(data: bytes, filename: str) -> discord.File:
     return discord.File(io.BytesIO(data), filename=filename)
 
 
-def _view_kwargs(buttons: Keyboard, transform: KeyboardTransform | None) -> dict[str, Any]:
-    if transform is not None:
-        buttons = transform(buttons)
+def _view_kwargs(buttons: Keyboard) -> dict[str, Any]:
     view = keyboard_view(buttons)
     return {"view": view} if view is not None else {}
-
-
-KeyboardTransform = Callable[[Keyboard], Keyboard]
-"""A platform tweak applied to every keyboard before it is drawn (e.g. the share button)."""
 
 
 def media_chunks(images: Sequence[bytes], captions: Sequence[str]) -> list[tuple[list[discord.File], str]]:
@@ -123,59 +104,55 @@ def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
     return [p for p in parts if p.strip()] or ["…"]
 
 
-async def render(
-    replies: Sequence[Reply] | Any,
-    destination: Destination,
-    *,
-    progress_sent: ProgressSent,
-    transform: KeyboardTransform | None = None,
-) -> list[discord.Message]:
-    """Post `replies` (a sequence or an async iterator of them) in order; return the messages."""
-    posted: list[discord.Message] = []
-    if hasattr(replies, "__aiter__"):
-        async for reply in replies:
-            posted.extend(await _render_one(reply, destination, progress_sent, transform))
-    else:
-        for reply in replies:
-            posted.extend(await _render_one(reply, destination, progress_sent, transform))
-    return posted
+class DiscordOutput:
+    """Draws replies at one `Destination` (`handlers.platform.ChatOutput`)."""
 
+    def __init__(self, destination: Destination) -> None:
+        self.destination = destination
 
-async def _render_one(
-    reply: Reply, dest: Destination, progress_sent: ProgressSent, transform: KeyboardTransform | None
-) -> list[discord.Message]:
-    match reply:
-        case Text(text=text, buttons=buttons):
-            *first, last = split_text(text)
-            sent = [await dest.send(content=part) for part in first]
-            return [*sent, await dest.send(content=last, **_view_kwargs(buttons, transform))]
-        case Image(data=data, caption=caption, buttons=buttons, filename=filename):
-            kwargs = _view_kwargs(buttons, transform)
-            return [await dest.send(content=caption[:MAX_CONTENT], file=_file(data, filename), **kwargs)]
-        case MediaGroup(images=images, captions=captions):
-            return [
-                await dest.send(content=label, files=files) for files, label in media_chunks(images, captions)
-            ]
-        case Document(data=data, filename=filename, caption=caption):
-            return [await dest.send(content=caption[:MAX_CONTENT], file=_file(data, filename))]
-        case ProgressMessage(text=text, buttons=buttons):
-            message = await dest.send(to_channel=True, content=text, **_view_kwargs(buttons, transform))
-            await progress_sent(str(message.id))
-            return [message]
-        case EditProgress(message_id=message_id, text=text, buttons=buttons):
-            kwargs = _view_kwargs(buttons, transform)
-            try:
-                edited = await dest.channel.get_partial_message(int(message_id)).edit(  # type: ignore[attr-defined]
-                    content=text, view=kwargs.get("view")
-                )
-            except (discord.NotFound, ValueError):
-                message = await dest.send(to_channel=True, content=text, **kwargs)
-                await progress_sent(str(message.id))
-                return [message]
-            return [edited]
-        case Notice(text=text):
-            if text:  # an empty notice only acknowledges the press, which deferring did
-                await dest.notice(text)
-            return []
-    log.warning("no Discord rendering for reply %r", type(reply).__name__)
-    return []
+    def _view(self, buttons: Keyboard) -> dict[str, Any]:
+        return _view_kwargs(buttons)
+
+    async def text(self, text: str, buttons: Keyboard) -> str | None:
+        *first, last = split_text(text)
+        for part in first:
+            await self.destination.send(content=part)
+        return str((await self.destination.send(content=last, **self._view(buttons))).id)
+
+    async def image(self, image: Image) -> str | None:
+        message = await self.destination.send(
+            content=image.caption[:MAX_CONTENT],
+            file=_file(image.data, image.filename),
+            **self._view(image.buttons),
+        )
+        return str(message.id)
+
+    async def media_group(self, group: MediaGroup) -> str | None:
+        first = None
+        for files, label in media_chunks(group.images, group.captions):
+            message = await self.destination.send(content=label, files=files)
+            first = first or str(message.id)
+        return first
+
+    async def document(self, document: Document) -> str | None:
+        message = await self.destination.send(
+            content=document.caption[:MAX_CONTENT], file=_file(document.data, document.filename)
+        )
+        return str(message.id)
+
+    async def progress(self, text: str, buttons: Keyboard) -> str | None:
+        message = await self.destination.send(to_channel=True, content=text, **self._view(buttons))
+        return str(message.id)
+
+    async def edit_progress(self, message_id: str, text: str, buttons: Keyboard) -> str | None:
+        kwargs = self._view(buttons)
+        channel: Any = self.destination.channel
+        try:
+            await channel.get_partial_message(int(message_id)).edit(content=text, view=kwargs.get("view"))
+        except (discord.NotFound, ValueError):
+            return await self.progress(text, buttons)
+        return message_id
+
+    async def notice(self, text: str) -> None:
+        if text:  # an empty notice only acknowledges the press, which deferring did
+            await self.destination.notice(text)

@@ -17,9 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def build_discord_bot(settings: DiscordConfig, conversation: Conversation) -> HeadshotBot:
-    """The bot on the conversation's database and photo store (the ones the worker uses)."""
-    services = conversation.services
-    return HeadshotBot(settings=settings, db=services.db, store=services.store, conversation=conversation)
+    """The bot for `conversation` (which holds the database and photo store the worker uses)."""
+    return HeadshotBot(settings=settings, conversation=conversation)
 
 
 async def run_discord(settings: DiscordConfig, conversation: Conversation, stop: asyncio.Event) -> None:

@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from conversations.servers import messages as server_msg
-from conversations.shared.callbacks import Action
+from conversations.shared.callbacks import Action, peek
 from conversations.shared.events import ButtonPressed, ChatRef, Command
 from handlers.discord.host import DiscordHost
 from handlers.discord.render import Destination
@@ -56,7 +56,8 @@ class TeamCommands:
         """A team button: Join and the members' buttons answer in DMs, managing in the channel."""
         in_server = interaction.guild is not None
         await interaction.response.defer(ephemeral=in_server, thinking=in_server)
-        manage = data.split(".")[1] in {Action.TEAM_EXPORT, Action.TEAM_CANCEL}
+        callback = peek(data)
+        manage = callback is not None and callback.action in {Action.TEAM_EXPORT, Action.TEAM_CANCEL}
         chat, channel = await self.chat_of(interaction, in_dm=not manage)
         destination = Destination(channel, interaction, followups=in_server, ephemeral=in_server)
         if in_server and not manage:

@@ -3,8 +3,9 @@
 All wiring sits in `TelegramBot._wire`: commands, photos and image documents (single or as
 albums), everything else as "unsupported", buttons, text, one error handler. Each callback
 translates an update into a conversation event and renders the replies; the dialogue lives
-in `conversations`. A background loop posts progress edits and finished albums from
-`Courier`. State is in our database, so PTB persistence is not used.
+in `conversations`. `handlers.platform.PlatformDriver` draws the replies and runs the
+background loop that posts progress edits and finished albums from the `Courier`. State is
+in our database, so PTB persistence is not used.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -33,7 +33,6 @@ from telegram.ext import (
 
 from conversations.dialogue import Conversation
 from conversations.shared import messages as msg
-from conversations.shared.delivery import Outgoing
 from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
@@ -43,7 +42,9 @@ from conversations.shared.events import (
     TextReceived,
     UnsupportedInput,
 )
-from conversations.shared.replies import ProgressMessage, Reply
+from conversations.shared.platform import PlatformLimits
+from conversations.shared.replies import Reply
+from handlers.platform import PlatformDriver, send_reply
 from handlers.telegram.albums import MediaGroupCollector
 from handlers.telegram.config import TelegramConfig
 from handlers.telegram.render import Renderer
@@ -92,11 +93,13 @@ class TelegramBot:
     def __init__(self, settings: TelegramConfig, conversation: Conversation) -> None:
         self.settings = settings
         self.conversation = conversation
-        self.courier = conversation.courier
         self.albums: MediaGroupCollector[PhotoReceived | None] = MediaGroupCollector(
             settings.telegram_album_wait_s
         )
         self.limit = min(settings.max_upload_bytes, BOT_API_DOWNLOAD_LIMIT)
+        self.limits = PlatformLimits(
+            PLATFORM, max_upload_bytes=self.limit, max_text=4096, media_group=10, deep_links=True
+        )
         self.application: AppType = (
             ApplicationBuilder()
             .token(settings.telegram_token)
@@ -110,7 +113,17 @@ class TelegramBot:
             .build()
         )
         self._courier_task: asyncio.Task[None] | None = None
+        self.driver = PlatformDriver(conversation, self)
+        """Draws replies, reports progress messages, runs the courier (`handlers.platform`)."""
         self._wire(self.application)
+
+    def output(self, chat_id: str) -> Renderer:
+        """`PlatformAdapter.output`: where the courier posts into `chat_id`."""
+        return Renderer(self.application.bot, chat_id)
+
+    def refused_for_good(self, error: BaseException) -> str | None:
+        """`PlatformAdapter.refused_for_good`: see the module-level function."""
+        return refused_for_good(error)
 
     def _wire(self, app: AppType) -> None:
         TeamHandlers(self).wire(app)
@@ -136,7 +149,9 @@ class TelegramBot:
                 poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
             )
             log.info("telegram bot @%s polling", app.bot.username)
-        self._courier_task = asyncio.create_task(self._courier_loop())
+        self._courier_task = asyncio.create_task(
+            self.driver.run_courier(self.settings.telegram_courier_interval_s)
+        )
 
     async def _start_webhook(self, updater: Updater) -> None:
         """Behind a reverse proxy: PTB's webhook server on `telegram_webhook_port`, registered
@@ -220,7 +235,7 @@ class TelegramBot:
         photos = [p for p in uploads if p is not None]
         renderer = Renderer(self.application.bot, chat.chat_id)
         if not photos:
-            await renderer.send(self.conversation.unreadable_reply())
+            await send_reply(renderer, self.conversation.unreadable_reply())
             return
         await self._render(chat, renderer, self.conversation.photos(chat, photos))
 
@@ -262,44 +277,7 @@ class TelegramBot:
         await self._render(chat, renderer, replies)
 
     async def _render(self, chat: ChatRef, renderer: Renderer, replies: AsyncIterator[Reply]) -> None:
-        started, metrics = time.perf_counter(), self.conversation.services.metrics
-        async for reply in replies:
-            sent = await renderer.send(reply)
-            if metrics is not None and started:
-                metrics.observe_reply(PLATFORM, time.perf_counter() - started)
-                started = 0.0  # the first reply is the one a user waits for
-            if isinstance(reply, ProgressMessage) and isinstance(sent, Message):
-                await self.conversation.progress_message_sent(chat, str(sent.message_id))
-
-    async def _courier_loop(self) -> None:
-        while True:
-            try:
-                for item in await self.courier.collect(PLATFORM):
-                    await self._post(item)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("courier round failed")
-            await asyncio.sleep(self.settings.telegram_courier_interval_s)
-
-    async def _post(self, item: Outgoing) -> None:
-        renderer = Renderer(self.application.bot, item.chat_id)
-        try:
-            for count, reply in enumerate(item.replies, start=1):
-                await renderer.send(reply)
-                await self.courier.reply_sent(item, count)
-        except Exception as exc:
-            log.exception("could not post to chat %s", item.chat_id)
-            self._count_delivery(item, "failed")
-            await self.courier.unsent(item, permanent=refused_for_good(exc))
-            return
-        self._count_delivery(item, "sent")
-        await self.courier.sent(item)
-
-    def _count_delivery(self, item: Outgoing, outcome: str) -> None:
-        metrics = self.conversation.services.metrics
-        if metrics is not None and item.entry_id is not None:  # albums, not progress edits
-            metrics.count_delivery(PLATFORM, outcome)
+        await self.driver.answer(chat, replies, renderer)
 
 
 def refused_for_good(error: BaseException) -> str | None:

@@ -1,4 +1,4 @@
-"""Replies to Bot API calls: one function per reply type, nothing decided here."""
+"""Replies to Bot API calls: one method per kind of message, nothing decided here."""
 
 from __future__ import annotations
 
@@ -14,17 +14,7 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
-from conversations.shared.replies import (
-    Document,
-    EditProgress,
-    Image,
-    Keyboard,
-    MediaGroup,
-    Notice,
-    ProgressMessage,
-    Reply,
-    Text,
-)
+from conversations.shared.replies import Document, Image, Keyboard, MediaGroup
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +46,8 @@ def start_link(bot: Bot) -> str:
 
 
 class Renderer:
-    """Sends replies to one chat. A button press's first `Notice` answers its callback query."""
+    """Draws replies in one chat (`handlers.platform.ChatOutput`). A button press's first
+    `Notice` answers its callback query."""
 
     def __init__(self, bot: Bot, chat_id: int | str, query: CallbackQuery | None = None) -> None:
         self.bot = bot
@@ -64,46 +55,42 @@ class Renderer:
         self.query = query
         self.answered = query is None
 
-    async def send(self, reply: Reply) -> Message | None:
-        """Post `reply`; returns the message it created (the progress message's id matters)."""
-        if isinstance(reply, Notice):
-            await self._notice(reply)
-            return None
-        if isinstance(reply, Text):
-            return await self.bot.send_message(
-                self.chat_id, reply.text, reply_markup=self._keyboard(reply.buttons)
-            )
-        if isinstance(reply, ProgressMessage):
-            return await self.bot.send_message(
-                self.chat_id, reply.text, reply_markup=self._keyboard(reply.buttons)
-            )
-        if isinstance(reply, Image):
-            return await self.bot.send_photo(
-                self.chat_id,
-                reply.data,
-                caption=reply.caption or None,
-                reply_markup=self._keyboard(reply.buttons),
-                filename=reply.filename,
-            )
-        if isinstance(reply, MediaGroup):
-            media = [
-                InputMediaPhoto(data, caption=caption or None, filename=f"{i + 1:02d}.jpg")
-                for i, (data, caption) in enumerate(zip(reply.images, _captions(reply), strict=True))
-            ]
-            messages = await self.bot.send_media_group(self.chat_id, media)
-            return messages[0] if messages else None
-        if isinstance(reply, Document):
-            return await self.bot.send_document(
-                self.chat_id,
-                reply.data,
-                caption=reply.caption or None,
-                filename=reply.filename,
-                disable_content_type_detection=True,
-            )
-        return await self._edit(reply)
-
     def _keyboard(self, buttons: Keyboard) -> InlineKeyboardMarkup | None:
         return keyboard(buttons, start_link(self.bot))
+
+    async def text(self, text: str, buttons: Keyboard) -> str | None:
+        return _id(await self.bot.send_message(self.chat_id, text, reply_markup=self._keyboard(buttons)))
+
+    async def progress(self, text: str, buttons: Keyboard) -> str | None:
+        return await self.text(text, buttons)
+
+    async def image(self, image: Image) -> str | None:
+        sent = await self.bot.send_photo(
+            self.chat_id,
+            image.data,
+            caption=image.caption or None,
+            reply_markup=self._keyboard(image.buttons),
+            filename=image.filename,
+        )
+        return _id(sent)
+
+    async def media_group(self, group: MediaGroup) -> str | None:
+        media = [
+            InputMediaPhoto(data, caption=caption or None, filename=f"{i + 1:02d}.jpg")
+            for i, (data, caption) in enumerate(zip(group.images, _captions(group), strict=True))
+        ]
+        messages = await self.bot.send_media_group(self.chat_id, media)
+        return _id(messages[0]) if messages else None
+
+    async def document(self, document: Document) -> str | None:
+        sent = await self.bot.send_document(
+            self.chat_id,
+            document.data,
+            caption=document.caption or None,
+            filename=document.filename,
+            disable_content_type_detection=True,
+        )
+        return _id(sent)
 
     async def finish(self) -> None:
         """Answer the button press if no reply did (Telegram shows a spinner until then)."""
@@ -111,31 +98,31 @@ class Renderer:
             self.answered = True
             await self.query.answer()
 
-    async def _notice(self, reply: Notice) -> None:
+    async def notice(self, text: str) -> None:
         if not self.answered and self.query is not None:
             self.answered = True
-            await self.query.answer(reply.text or None)
-        elif reply.text:
-            await self.bot.send_message(self.chat_id, reply.text)
+            await self.query.answer(text or None)
+        elif text:
+            await self.bot.send_message(self.chat_id, text)
 
-    async def _edit(self, reply: EditProgress) -> Message | None:
+    async def edit_progress(self, message_id: str, text: str, buttons: Keyboard) -> str | None:
         try:
-            edited = await self.bot.edit_message_text(
-                reply.text,
+            await self.bot.edit_message_text(
+                text,
                 chat_id=self.chat_id,
-                message_id=int(reply.message_id),
-                reply_markup=self._keyboard(reply.buttons),
+                message_id=int(message_id),
+                reply_markup=self._keyboard(buttons),
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
-                return None
-            log.info(
-                "progress message %s of chat %s gone (%s); sending anew", reply.message_id, self.chat_id, exc
-            )
-            return await self.bot.send_message(
-                self.chat_id, reply.text, reply_markup=self._keyboard(reply.buttons)
-            )
-        return edited if isinstance(edited, Message) else None
+                return message_id
+            log.info("progress message %s of chat %s gone (%s); sending anew", message_id, self.chat_id, exc)
+            return await self.text(text, buttons)
+        return message_id
+
+
+def _id(message: Message) -> str:
+    return str(message.message_id)
 
 
 def _captions(reply: MediaGroup) -> tuple[str, ...]:

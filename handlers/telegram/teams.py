@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -19,6 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations.dialogue import Conversation
+from conversations.shared.callbacks import TEAM_PREFIX, VERSION
 from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Reply
 from handlers.telegram.render import Renderer
@@ -26,7 +28,7 @@ from handlers.telegram.updates import AppType, chat_ref
 
 log = logging.getLogger(__name__)
 
-TEAM_BUTTON_PATTERN = r"^t1\."
+TEAM_BUTTON_PATTERN = "^" + re.escape(f"{TEAM_PREFIX}{VERSION}.")
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
 

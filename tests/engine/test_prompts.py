@@ -75,8 +75,8 @@ def test_plan_attaches_control_images_from_the_selfies(
 ) -> None:
     specs = plan_candidates(corporate, [], 4, seed=3, reference_faces=crops)
     assert [s.params["reference"] for s in specs] == ["selfie_01.jpg", "selfie_02.jpg"] * 2
-    assert all(set(s.control_images) == {"canny"} for s in specs)
-    first, second = (np.asarray(s.control_images["canny"]) for s in specs[:2])
+    assert all(set(s.control_images) == {"openpose"} for s in specs)
+    first, second = (np.asarray(s.control_images["openpose"]) for s in specs[:2])
     assert first.any()
     assert not np.array_equal(first, second)
 
@@ -86,7 +86,8 @@ def test_build_request_takes_the_style_settings(corporate: StyleTemplate, crops:
     specs = plan_candidates(corporate, [], 2, seed=0)
     request = build_request(corporate, specs, identity, crops, width=512, height=512)
     assert request.steps == corporate.steps
-    assert request.control_weights == {"canny": 0.3}
+    assert request.control_weights == {"openpose": 0.6}
+    assert request.control_ends == {"openpose": 0.6}
     assert request.identity_scale == corporate.identity_scale
     assert len(request.candidates) == 2
 

@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import StyleError
 from engine.prompt_length import MAX_PROMPT_TOKENS, estimate_tokens
-from engine.styles import StyleLibrary, load_builtin_styles, validate_custom_style
+from engine.styles import StyleLibrary, load_builtin_styles, parse_style, validate_custom_style
 
 HEADSHOTS = {"corporate", "creative", "healthcare", "legal", "startup", "academic", "real-estate", "outdoor"}
 AVATARS = {"illustrated", "anime", "cartoon-3d", "fantasy", "cyberpunk", "watercolour"}
@@ -69,6 +69,8 @@ def test_custom_style_is_validated_and_added(library: StyleLibrary) -> None:
         ({"prompt": None}, "'prompt' has the wrong type"),
         ({"controlnets": {"canny": 3.0}}, "between 0 and 2"),
         ({"controlnets": {"scribble": 0.5}}, "unknown ControlNet 'scribble'"),
+        ({"controlnets": {"canny": {"weight": 0.2, "end": 1.5}}}, "'end' must be between 0.05 and 1"),
+        ({"controlnets": {"canny": {"weight": 0.2, "start": 0.1}}}, r"unknown field\(s\) \['start'\]"),
         ({"guidance": 40}, "'guidance' must be between"),
         ({"steps": 500}, "'steps' must be a whole number"),
         ({"kind": "cartoon"}, "kind must be headshot or avatar"),
@@ -113,3 +115,15 @@ def test_bad_builtin_file_stops_start_up_naming_the_file(tmp_path: Path) -> None
     (tmp_path / "broken.yaml").write_text("name: other\nprompt: photo of {subject}\n")
     with pytest.raises(StyleError, match="must match the file name"):
         load_builtin_styles(tmp_path)
+
+
+def test_builtin_styles_condition_on_pose_and_let_go_early(library: StyleLibrary) -> None:
+    for template in library.list():
+        assert set(template.controlnets) == {"openpose"}, template.name
+        assert 0.4 <= template.control_ends["openpose"] <= 0.6, template.name
+    corporate = library.get("corporate")
+    again = parse_style(
+        {"name": "copy", "prompt": "photo of {subject}", "controlnets": corporate.controlnets_spec()},
+        builtin=False,
+    )
+    assert (dict(again.controlnets), dict(again.control_ends)) == ({"openpose": 0.6}, {"openpose": 0.6})

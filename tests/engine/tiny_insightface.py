@@ -140,3 +140,12 @@ def build_pack(root: Path, pack: str = "buffalo_l") -> Path:
     genderage(folder / "genderage.onnx")
     landmark_3d68(folder / "1k3d68.onnx")
     return folder
+
+
+def build_antelopev2(root: Path) -> Path:
+    """The tiny pack under antelopev2's file names (InstantID's detector and glintr100)."""
+    folder = root / "models" / "antelopev2"
+    folder.mkdir(parents=True, exist_ok=True)
+    detector(folder / "scrfd_10g_bnkps.onnx")
+    arcface(folder / "glintr100.onnx")
+    return folder

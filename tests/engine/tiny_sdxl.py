@@ -29,6 +29,12 @@ from engine.generation.options import ModelIds
 ID_EMBED_DIM = 512
 """ArcFace's size, what IP-Adapter-FaceID expects."""
 IP_ADAPTER_WEIGHT = "ip-adapter-faceid_tiny.bin"
+FACEID_LORA_WEIGHT = "ip-adapter-faceid_tiny_lora.safetensors"
+PLUSV2_WEIGHT = "ip-adapter-faceid-plusv2_tiny.bin"
+PLUSV2_LORA_WEIGHT = "ip-adapter-faceid-plusv2_tiny_lora.safetensors"
+INSTANTID_ADAPTER_WEIGHT = "ip-adapter.bin"
+INSTANTID_TOKENS = 16
+CLIP_HIDDEN = 32
 FAST_LORA_WEIGHT = "tiny_lightning_lora.safetensors"
 CONTROL_EMBEDDING_CHANNELS = (16, 32)
 """One downsampling step, matching the tiny VAE's factor of 2."""
@@ -41,6 +47,7 @@ class TinyModels:
     controlnets: dict[str, Path]
     instantid: Path
     fast_lora: Path
+    image_encoder: Path
 
     def model_ids(self) -> ModelIds:
         """The backend's view of these folders."""
@@ -52,6 +59,7 @@ class TinyModels:
             instantid=self.instantid,
             fast_lora=self.fast_lora,
             fast_lora_weight=FAST_LORA_WEIGHT,
+            image_encoder=self.image_encoder,
         )
 
 
@@ -136,10 +144,15 @@ def make_pipeline(tokenizer: CLIPTokenizer) -> StableDiffusionXLPipeline:
 def faceid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dict[str, torch.Tensor]]:
     """IP-Adapter-FaceID's checkpoint layout: an MLP projection to 4 tokens plus one
     to_k_ip/to_v_ip pair per cross-attention layer, numbered as the original repo does."""
-    cross_dim = unet.config.cross_attention_dim
-    tokens = 4
     generator = torch.Generator().manual_seed(1)
-    image_proj = {
+    image_proj = _id_projection(embed_dim, unet.config.cross_attention_dim, generator)
+    return {"image_proj": image_proj, "ip_adapter": _kv_layers(unet, generator)}
+
+
+def _id_projection(embed_dim: int, cross_dim: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """FaceID's MLP from the embedding to 4 tokens (`proj.0`, `proj.2`) and their LayerNorm."""
+    tokens = 4
+    return {
         "proj.0.weight": torch.randn(embed_dim * 2, embed_dim, generator=generator) * 0.05,
         "proj.0.bias": torch.zeros(embed_dim * 2),
         "proj.2.weight": torch.randn(cross_dim * tokens, embed_dim * 2, generator=generator) * 0.05,
@@ -147,7 +160,12 @@ def faceid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dic
         "norm.weight": torch.ones(cross_dim),
         "norm.bias": torch.zeros(cross_dim),
     }
-    ip_adapter: dict[str, torch.Tensor] = {}
+
+
+def _kv_layers(unet: Any, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """One to_k_ip/to_v_ip pair per cross-attention layer, numbered as the original repos do."""
+    cross_dim = unet.config.cross_attention_dim
+    layers: dict[str, torch.Tensor] = {}
     key_id = 1
     for name in unet.attn_processors:
         if name.endswith("attn1.processor"):
@@ -158,10 +176,85 @@ def faceid_state_dict(unet: Any, embed_dim: int = ID_EMBED_DIM) -> dict[str, dic
             hidden = list(reversed(unet.config.block_out_channels))[int(name[len("up_blocks.")])]
         else:
             hidden = unet.config.block_out_channels[int(name[len("down_blocks.")])]
-        ip_adapter[f"{key_id}.to_k_ip.weight"] = torch.randn(hidden, cross_dim, generator=generator) * 0.3
-        ip_adapter[f"{key_id}.to_v_ip.weight"] = torch.randn(hidden, cross_dim, generator=generator) * 0.3
+        layers[f"{key_id}.to_k_ip.weight"] = torch.randn(hidden, cross_dim, generator=generator) * 0.3
+        layers[f"{key_id}.to_v_ip.weight"] = torch.randn(hidden, cross_dim, generator=generator) * 0.3
         key_id += 2
-    return {"image_proj": image_proj, "ip_adapter": ip_adapter}
+    return layers
+
+
+def _perceiver(
+    prefix: str, width: int, generator: torch.Generator, depth: int = 4, heads: int = 1
+) -> dict[str, torch.Tensor]:
+    """The layers of IP-Adapter's Resampler / FacePerceiverResampler in the original layout
+    (`layers.i.0` attention with norm1/norm2/to_q/to_kv/to_out, `layers.i.1` the FFN)."""
+    inner = 64 * heads
+    state: dict[str, torch.Tensor] = {}
+    for i in range(depth):
+        at = f"{prefix}layers.{i}."
+        for norm in ("norm1", "norm2"):
+            state[f"{at}0.{norm}.weight"] = torch.ones(width)
+            state[f"{at}0.{norm}.bias"] = torch.zeros(width)
+        state[f"{at}0.to_q.weight"] = torch.randn(inner, width, generator=generator) * 0.1
+        state[f"{at}0.to_kv.weight"] = torch.randn(2 * inner, width, generator=generator) * 0.1
+        state[f"{at}0.to_out.weight"] = torch.randn(width, inner, generator=generator) * 0.1
+        state[f"{at}1.0.weight"] = torch.ones(width)
+        state[f"{at}1.0.bias"] = torch.zeros(width)
+        state[f"{at}1.1.weight"] = torch.randn(width * 4, width, generator=generator) * 0.1
+        state[f"{at}1.3.weight"] = torch.randn(width, width * 4, generator=generator) * 0.1
+    return state
+
+
+def instantid_state_dict(
+    unet: Any, embed_dim: int = ID_EMBED_DIM, width: int = 64
+) -> dict[str, dict[str, torch.Tensor]]:
+    """InstantID's ip-adapter.bin layout: a Resampler (16 learned queries attending to the
+    projected face embedding) and the to_k_ip/to_v_ip layers; `width` 64 is one head
+    (InstantID's own: 1280, 20 heads)."""
+    cross_dim = unet.config.cross_attention_dim
+    generator = torch.Generator().manual_seed(3)
+    image_proj = {
+        "latents": torch.randn(1, INSTANTID_TOKENS, width, generator=generator) / width**0.5,
+        "proj_in.weight": torch.randn(width, embed_dim, generator=generator) * 0.05,
+        "proj_in.bias": torch.zeros(width),
+        "proj_out.weight": torch.randn(cross_dim, width, generator=generator) * 0.2,
+        "proj_out.bias": torch.zeros(cross_dim),
+        "norm_out.weight": torch.ones(cross_dim),
+        "norm_out.bias": torch.zeros(cross_dim),
+        **_perceiver("", width, generator, heads=width // 64),
+    }
+    return {"image_proj": image_proj, "ip_adapter": _kv_layers(unet, generator)}
+
+
+def faceid_plus_state_dict(
+    unet: Any, embed_dim: int = ID_EMBED_DIM, clip_hidden: int = CLIP_HIDDEN
+) -> dict[str, dict[str, torch.Tensor]]:
+    """IP-Adapter-FaceID-Plus(V2)'s layout: the id MLP to 4 tokens, then a perceiver over the
+    CLIP image encoder's patch features (`perceiver_resampler.*`), cross_dim / 64 heads."""
+    cross_dim = unet.config.cross_attention_dim
+    generator = torch.Generator().manual_seed(4)
+    image_proj = {
+        **_id_projection(embed_dim, cross_dim, generator),
+        "perceiver_resampler.proj_in.weight": torch.randn(cross_dim, clip_hidden, generator=generator) * 0.2,
+        "perceiver_resampler.proj_in.bias": torch.zeros(cross_dim),
+        "perceiver_resampler.proj_out.weight": torch.randn(cross_dim, cross_dim, generator=generator) * 0.2,
+        "perceiver_resampler.proj_out.bias": torch.zeros(cross_dim),
+        "perceiver_resampler.norm_out.weight": torch.ones(cross_dim),
+        "perceiver_resampler.norm_out.bias": torch.zeros(cross_dim),
+        **_perceiver("perceiver_resampler.", cross_dim, generator, heads=cross_dim // 64),
+    }
+    return {"image_proj": image_proj, "ip_adapter": _kv_layers(unet, generator)}
+
+
+def save_image_encoder(folder: Path) -> None:
+    """A tiny CLIP vision tower (real class), standing in for CLIP ViT-H/14."""
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    torch.manual_seed(5)
+    config = CLIPVisionConfig(
+        hidden_size=CLIP_HIDDEN, intermediate_size=37, num_attention_heads=4, num_hidden_layers=3,
+        image_size=224, patch_size=32, projection_dim=32,
+    )  # fmt: skip
+    CLIPVisionModelWithProjection(config).save_pretrained(folder)
 
 
 def _randomise_zero_convs(controlnet: Any) -> None:
@@ -177,21 +270,22 @@ def _randomise_zero_convs(controlnet: Any) -> None:
         torch.nn.init.normal_(conv.weight, std=0.5)
 
 
-def save_tiny_lora(unet: Any, folder: Path) -> None:
+def save_tiny_lora(unet: Any, folder: Path, weight_name: str = FAST_LORA_WEIGHT, seed: int = 13) -> None:
     """A random LoRA on the UNet's attention projections, saved in diffusers' LoRA format
-    (the layout SDXL-Lightning / Hyper-SD publish), standing in for the few-step LoRA."""
+    (the layout SDXL-Lightning / Hyper-SD publish), standing in for the few-step LoRA and
+    FaceID's companion LoRA."""
     from peft import LoraConfig
     from peft.utils import get_peft_model_state_dict
 
     copy = UNet2DConditionModel.from_config(unet.config)
-    torch.manual_seed(13)
+    torch.manual_seed(seed)
     copy.add_adapter(
         LoraConfig(
             r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"], init_lora_weights=False
         )
     )
     StableDiffusionXLPipeline.save_lora_weights(
-        folder, unet_lora_layers=get_peft_model_state_dict(copy), weight_name=FAST_LORA_WEIGHT
+        folder, unet_lora_layers=get_peft_model_state_dict(copy), weight_name=weight_name
     )
 
 
@@ -216,19 +310,27 @@ def save_tiny_models(root: Path) -> TinyModels:
     _randomise_zero_convs(identity_net)
     instantid = root / "instantid"
     identity_net.save_pretrained(instantid / "ControlNetModel")
+    torch.save(instantid_state_dict(pipe.unet), instantid / INSTANTID_ADAPTER_WEIGHT)
     ip_adapter = root / "ip-adapter-faceid"
     ip_adapter.mkdir()
     torch.save(faceid_state_dict(pipe.unet), ip_adapter / IP_ADAPTER_WEIGHT)
+    torch.save(faceid_plus_state_dict(pipe.unet), ip_adapter / PLUSV2_WEIGHT)
+    save_tiny_lora(pipe.unet, ip_adapter, FACEID_LORA_WEIGHT, seed=14)
+    save_tiny_lora(pipe.unet, ip_adapter, PLUSV2_LORA_WEIGHT, seed=15)
     fast_lora = root / "fast-lora"
     save_tiny_lora(pipe.unet, fast_lora)
+    image_encoder = root / "clip-vision"
+    save_image_encoder(image_encoder)
     return TinyModels(
-        base=base, ip_adapter=ip_adapter, controlnets=controlnets, instantid=instantid, fast_lora=fast_lora
-    )
+        base=base, ip_adapter=ip_adapter, controlnets=controlnets, instantid=instantid, fast_lora=fast_lora,
+        image_encoder=image_encoder,
+    )  # fmt: skip
 
 
 def load_tiny_backend(models: TinyModels, folder: Path, *, embed_dim: int = 128) -> Any:
     """The diffusers backend on the tiny models on CPU, with a face-ID adapter sized for
-    `embed_dim`-value embeddings (dlib's 128 by default) and the canny ControlNet."""
+    `embed_dim`-value embeddings (dlib's 128 by default) and the openpose ControlNet the
+    built-in styles use."""
     from engine.generation.diffusers_backend import DiffusersBackend
     from engine.generation.options import GenerationOptions
 
@@ -238,9 +340,9 @@ def load_tiny_backend(models: TinyModels, folder: Path, *, embed_dim: int = 128)
         base=models.base,
         ip_adapter=folder,
         ip_adapter_weight=IP_ADAPTER_WEIGHT,
-        controlnets=MappingProxyType({"canny": models.controlnets["canny"]}),
+        controlnets=MappingProxyType({"openpose": models.controlnets["openpose"]}),
     )
     options = GenerationOptions(
-        device="cpu", dtype="float32", controlnets=("canny",), scheduler="euler", local_files_only=True
+        device="cpu", dtype="float32", controlnets=("openpose",), scheduler="euler", local_files_only=True
     )
     return DiffusersBackend.load(ids, options)

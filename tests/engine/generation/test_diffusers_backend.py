@@ -7,6 +7,7 @@ progress and cancellation exactly as production runs them, minus the size.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -24,7 +25,7 @@ from engine.prompts import build_request, plan_candidates
 from engine.styles import StyleLibrary
 from engine.types import Attribute, Candidate, FaceCrop, GenerationRequest, IdentityProfile
 from tests.engine.conftest import synthetic_crop
-from tests.engine.tiny_sdxl import ID_EMBED_DIM, TinyModels
+from tests.engine.tiny_sdxl import ID_EMBED_DIM, IP_ADAPTER_WEIGHT, TinyModels
 
 SIZE = 64
 STEPS = 3
@@ -77,7 +78,8 @@ def test_generates_one_image_per_candidate_with_its_parameters(
         assert candidate.image.mode == "RGB"
         assert candidate.seed == spec.seed
         assert candidate.params["prompt"] == spec.prompt
-        assert candidate.params["controls"] == {"canny": 0.3}
+        assert candidate.params["controls"] == {"openpose": 0.6}
+        assert candidate.params["control_ends"] == {"openpose": 0.6}
         assert candidate.params["variation"] == spec.params["variation"]
     assert np.asarray(candidates[0].image).std() > 0
     # batch_size 2: two batches of STEPS steps, reported as one run.
@@ -154,6 +156,7 @@ def test_instantid_mode_follows_the_face_keypoints(
     a, b = run(instantid_backend, request)[0], run(instantid_backend, moved)[0]
     assert a.params["controls"] == {"instantid": 0.8}
     assert a.params["identity"] == "instantid"
+    assert a.params["identity_adapter"] == "instantid"
     assert np.abs(pixels(a) - pixels(b)).mean() > 0.1
 
 
@@ -172,7 +175,7 @@ def test_profile_from_the_wrong_face_backend_is_refused(
     backend: DiffusersBackend, crops: list[FaceCrop]
 ) -> None:
     dlib_profile = IdentityProfile(np.full(128, 128**-0.5, dtype=np.float32), "dlib", 0.93, ("a",), (1.0,))
-    with pytest.raises(ModelUnavailableError, match=r"512-value ArcFace.*insightface"):
+    with pytest.raises(ModelUnavailableError, match=r"512-value ArcFace.*IDENTITY_FACE_PACK"):
         run(backend, make_request(crops, identity=dlib_profile))
 
 
@@ -181,22 +184,38 @@ def test_bad_size_is_refused(backend: DiffusersBackend, crops: list[FaceCrop]) -
         run(backend, make_request(crops, width=70))
 
 
-def test_missing_models_give_the_friendly_error(tiny_models: TinyModels, tmp_path: Path) -> None:
+def test_missing_models_name_each_file_and_its_own_download(tiny_models: TinyModels, tmp_path: Path) -> None:
     ids = tiny_models.model_ids()
-    with pytest.raises(
-        ModelUnavailableError, match="huggingface-cli download headshots-test/no-such-sdxl"
-    ) as info:
-        DiffusersBackend.load(replace(ids, base="headshots-test/no-such-sdxl"), CPU)
-    assert "HEADSHOTS_BASE_MODEL_ID" in info.value.user_message
-    with pytest.raises(ModelUnavailableError, match=f"folder {tmp_path / 'nothing'} exists"):
+    with pytest.raises(ModelUnavailableError) as info:
+        DiffusersBackend.load(
+            replace(ids, base="stabilityai/stable-diffusion-xl-base-1.0"), replace(CPU, dtype="bfloat16")
+        )
+    message = info.value.user_message
+    # One command per file, the fp16 variant (never `huggingface-cli download <repo>` alone).
+    sdxl = "stabilityai/stable-diffusion-xl-base-1.0"
+    assert f"`huggingface-cli download {sdxl} unet/diffusion_pytorch_model.fp16.safetensors`" in message
+    assert "text_encoder_2/model.fp16.safetensors" in message
+    assert "HEADSHOTS_BASE_MODEL_ID" in message
+    assert info.value.code == "weights_missing"
+    with pytest.raises(ModelUnavailableError, match=f"missing from the folder {tmp_path / 'nothing'}"):
         DiffusersBackend.load(replace(ids, base=tmp_path / "nothing"), CPU)
     missing_canny = replace(ids, controlnets=MappingProxyType({"canny": "headshots-test/no-such-canny"}))
-    with pytest.raises(ModelUnavailableError, match="canny ControlNet model 'headshots-test/no-such-canny'"):
+    with pytest.raises(
+        ModelUnavailableError,
+        match=re.escape("`huggingface-cli download headshots-test/no-such-canny config.json`"),
+    ):
         DiffusersBackend.load(missing_canny, replace(CPU, controlnets=("canny",)))
     with pytest.raises(ModelUnavailableError, match="'depth' ControlNet"):
         DiffusersBackend.load(ids, replace(CPU, controlnets=("depth",)))
-    with pytest.raises(ModelUnavailableError, match="IP-Adapter-FaceID identity model"):
+    with pytest.raises(
+        ModelUnavailableError, match=f"{IP_ADAPTER_WEIGHT} is missing from the folder {tmp_path}"
+    ):
         DiffusersBackend.load(replace(ids, ip_adapter=tmp_path), replace(CPU, controlnets=()))
+    no_lora = replace(ids, ip_adapter_lora="ip-adapter-faceid_sdxl_lora.safetensors")
+    with pytest.raises(
+        ModelUnavailableError, match=re.escape("FaceID LoRA: ip-adapter-faceid_sdxl_lora.safetensors")
+    ):
+        DiffusersBackend.load(no_lora, replace(CPU, controlnets=()))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU message")

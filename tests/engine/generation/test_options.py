@@ -14,6 +14,8 @@ from engine.generation.options import GenerationOptions
         ({"scheduler": "lms"}, "scheduler must be one of"),
         ({"batch_size": 0}, "batch_size"),
         ({"fast_steps": 50}, "fast_steps"),
+        ({"face_detail_strength": 1.0}, "face_detail_strength"),
+        ({"face_detail_size": 1000}, "face_detail_size"),
     ],
 )
 def test_bad_options_are_refused(changes: dict[str, object], message: str) -> None:

@@ -160,7 +160,7 @@ def test_generation_with_the_lora_runs_through_the_pipeline(
         assert params["studio"] is True
         assert params["prompt"].startswith("photo of ohwx person, ")
         assert params["identity_scale"] == 0.0
-        assert "canny" in params["controls"], "the style's ControlNet still applies"
+        assert "openpose" in params["controls"], "the style's ControlNet still applies"
         assert params["postprocess"][-1] == "detail", "the face detail pass still applies"
     assert lora.PERSON_ADAPTER not in lora.active_adapters(backend.models.pipe.unet)
 

@@ -69,8 +69,6 @@ class DiscordWorld:
     async def start_bot(self) -> HeadshotBot:
         bot = HeadshotBot(
             settings=self.settings,
-            db=self.db,
-            store=self.store,
             conversation=self.conversation,
             delivery_interval_s=0.2,
         )
