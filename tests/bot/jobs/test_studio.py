@@ -136,7 +136,8 @@ def test_a_training_job_killed_after_a_checkpoint_resumes_there_on_another_worke
     on_b = [u for u in drain(listener) if u.job_id == job_id and u.stage == "train"]
     listener.close()
     assert any(u.job_id == job_id and u.stage == "train" for u in on_a)
-    assert on_b[0].progress >= killed_at / STEPS - 1e-6, "the progress message continues, not from 0"
+    # Updates round progress to 4 places.
+    assert on_b[0].progress >= killed_at / STEPS - 1e-3, "the progress message continues, not from 0"
     assert any(u.eta_s is not None for u in on_b), "an ETA while training"
 
 
