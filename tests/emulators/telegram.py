@@ -224,7 +224,7 @@ class TelegramEmulator:
         changes_chat = method in limits.SENDING_METHODS or method.startswith("editMessage")
         if changes_chat and chat is not None:
             if chat not in self.known_chats:
-                return limits.CHAT_NOT_FOUND
+                return limits.CHAT_NOT_FOUND if chat.startswith("-") else limits.NOT_STARTED
             if chat in self.blocked:
                 return limits.BLOCKED
         problem = (

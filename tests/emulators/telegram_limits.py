@@ -47,6 +47,8 @@ COMMAND_DESCRIPTION = (1, 256)
 
 BLOCKED = (403, "Forbidden: bot was blocked by the user")
 CHAT_NOT_FOUND = (400, "Bad Request: chat not found")
+NOT_STARTED = (403, "Forbidden: bot can't initiate conversation with a user")
+"""A private chat whose user never started the bot: bots can only answer people who wrote first."""
 NOT_MODIFIED = (
     400,
     "Bad Request: message is not modified: specified new message content and reply markup are "

@@ -144,8 +144,9 @@ async def test_a_user_who_blocked_the_bot_answers_403(emulator: TelegramEmulator
     assert refused(body, 403, "bot was blocked by the user")
 
 
-async def test_a_chat_that_never_wrote_to_the_bot_is_not_found(emulator: TelegramEmulator) -> None:
-    assert refused(await call(emulator, "sendMessage", chat_id=777, text="hi"), 400, "chat not found")
+async def test_a_chat_that_never_wrote_to_the_bot_is_refused(emulator: TelegramEmulator) -> None:
+    assert refused(await call(emulator, "sendMessage", chat_id=-777, text="hi"), 400, "chat not found")
+    assert refused(await call(emulator, "sendMessage", chat_id=777, text="hi"), 403, "can't initiate")
 
 
 async def test_flood_control_answers_429_with_retry_after(emulator: TelegramEmulator) -> None:

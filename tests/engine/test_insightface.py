@@ -99,7 +99,9 @@ def test_assessor_runs_on_insightface(analyzer: FaceAnalyzer) -> None:
     assert verdict.profile.backend == "insightface"
     assert verdict.profile.threshold == pytest.approx(0.40)
     summary = {a.name: a.value for a in verdict.profile.attributes}
-    assert summary == {"age_range": "30-40", "gender_presentation": "masculine"}
+    # Worn attributes (glasses, facial hair) come from intake's own measurement, not the backend.
+    backend_given = {k: v for k, v in summary.items() if k in {"age_range", "gender_presentation"}}
+    assert backend_given == {"age_range": "30-40", "gender_presentation": "masculine"}
 
 
 def test_pack_without_recognition_is_refused(tmp_path: Path) -> None:

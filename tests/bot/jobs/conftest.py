@@ -118,7 +118,7 @@ def make_env(tmp_path: Path, redis_url: str, **overrides: str) -> JobEnv:
     }
     fields = {
         # JSON values (dicts, lists) are decoded as pydantic-settings decodes the environment.
-        key.removeprefix("HEADSHOTS_").lower(): json.loads(value) if value[:1] in "{[" else value
+        key.removeprefix("HEADSHOTS_").lower(): json.loads(value) if value.startswith(("{", "[")) else value
         for key, value in env.items()
         if key.startswith("HEADSHOTS_")
     }

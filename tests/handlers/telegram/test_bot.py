@@ -61,7 +61,7 @@ async def test_album_of_selfies_to_delivered_headshots(
     picker = await reply_to(emu, user, "Pick a style (page 1 of 3)")
     assert picker.button("next")
     await user.press(picker, style_button(picker, "corporate"))
-    preview = await reply_to(emu, user, "preview", method="sendPhoto")
+    preview = await reply_to(emu, user, "studio retouch", method="sendPhoto")
     assert preview.files, "the preview image was uploaded"
 
     await user.press(preview, preview.button("looks good")["callback_data"])
@@ -190,7 +190,7 @@ async def test_an_order_cancelled_from_its_progress_message(
     await user.press(verdict, verdict.button("choose a style")["callback_data"])
     picker = await reply_to(emu, user, "Pick a style")
     await user.press(picker, style_button(picker, "academic"))
-    preview = await reply_to(emu, user, "preview", method="sendPhoto")
+    preview = await reply_to(emu, user, "studio retouch", method="sendPhoto")
     await user.press(preview, preview.button("looks good")["callback_data"])
     summary = await reply_to(emu, user, "Place the order?")
     await user.press(summary, summary.button("generate")["callback_data"])

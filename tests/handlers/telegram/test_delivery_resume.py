@@ -32,7 +32,7 @@ async def test_a_half_posted_album_resumes_where_it_stopped(
     await user.press(verdict, verdict.button("choose a style")["callback_data"])
     picker = await reply_to(emu, user, "Pick a style")
     await user.press(picker, style_button(picker, "corporate"))
-    preview = await reply_to(emu, user, "preview", method="sendPhoto")
+    preview = await reply_to(emu, user, "studio retouch", method="sendPhoto")
     await user.press(preview, preview.button("looks good")["callback_data"])
     summary = await reply_to(emu, user, "Place the order?")
     mark = len(emu.calls)

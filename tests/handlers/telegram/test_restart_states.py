@@ -28,7 +28,7 @@ async def _to_picker(emu: TelegramEmulator, user: EmulatedUser, photos: list[byt
 async def _to_preview(emu: TelegramEmulator, user: EmulatedUser, photos: list[bytes]) -> ApiCall:
     picker = await _to_picker(emu, user, photos)
     await user.press(picker, style_button(picker, "corporate"))
-    return await reply_to(emu, user, "preview", method="sendPhoto")
+    return await reply_to(emu, user, "studio retouch", method="sendPhoto")
 
 
 async def _to_summary(emu: TelegramEmulator, user: EmulatedUser, photos: list[bytes]) -> ApiCall:
@@ -85,7 +85,7 @@ async def test_every_state_survives_a_restart(bot_harness: Harness, person_a_pat
     await collecting.send_album(good[3:], group_id="rest")
     await reply_to(emu, collecting, "6 of 6 good photos", after=mark)
     await choosing.press(picker, style_button(picker, "corporate"))
-    await reply_to(emu, choosing, "preview", method="sendPhoto", after=mark)
+    await reply_to(emu, choosing, "studio retouch", method="sendPhoto", after=mark)
     await previewing.press(preview, preview.button("looks good")["callback_data"])
     await reply_to(emu, previewing, "Place the order?", after=mark)
     await confirming.press(summary, summary.button("generate")["callback_data"])

@@ -128,6 +128,10 @@ async def test_team_order_from_card_to_export_and_cancel(team_harness: Harness, 
     )
     emu.admins.add((GROUP, adam.id))
     people = faces_dir / "people"
+    # Picks and exports reach the organiser privately: a bot may only write to people who
+    # started it (Telegram answers 403 otherwise), so Olga has opened the bot's chat once.
+    await olga.send_text("/start")
+    await emu.wait_for(lambda c: c.chat_id == str(olga.id) and c.method == "sendMessage")
 
     # The organiser starts the order in the group: a custom team look.
     await group_text(
