@@ -46,6 +46,7 @@ def generation_options(settings: Settings) -> GenerationOptions:
         dtype=settings.dtype,
         identity=settings.generation_identity,
         controlnets=None,  # the kinds the styles use (load_engine_resources)
+        control_union=settings.generation_control_union,
         scheduler=settings.generation_scheduler,
         fast=settings.generation_fast,
         batch_size=settings.generation_batch_size,

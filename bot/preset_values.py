@@ -30,6 +30,7 @@ def preset_values(chosen: Preset) -> dict[str, Any]:
             values["flux2_model_id"] = base.source
         return values
     values["generation_identity"] = chosen.identity
+    values["generation_control_union"] = chosen.control_union
     if base is not None:
         values["base_model_id"] = base.source
     identity = _first(chosen, "identity")

@@ -13,7 +13,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.preset_values import preset_overrides
-from engine.generation.options import DTypeName, IdentityMode, SchedulerName
+from engine.generation.options import UNION_WITH_INSTANTID, DTypeName, IdentityMode, SchedulerName
 from storage.s3_location import S3Location
 
 ENV_PREFIX = "HEADSHOTS_"
@@ -100,8 +100,14 @@ class Settings(BaseSettings):
             "depth": "diffusers/controlnet-depth-sdxl-1.0",
             "canny": "diffusers/controlnet-canny-sdxl-1.0",
             "openpose": "xinsir/controlnet-openpose-sdxl-1.0",
+            "union": "xinsir/controlnet-union-sdxl-1.0",
         },
         description="Where each ControlNet kind comes from; only the kinds the styles use are loaded.",
+    )
+    generation_control_union: bool = Field(
+        default=False,
+        description="Serve every control kind the styles use from the one union ControlNet "
+        "(controlnet_ids['union']); FaceID only.",
     )
     instantid_controlnet_id: str = "InstantX/InstantID"
     fast_lora_id: str = "ByteDance/SDXL-Lightning"
@@ -251,6 +257,12 @@ class Settings(BaseSettings):
             object.__setattr__(self, name, value)
         return self
 
+    @model_validator(mode="after")
+    def _union_without_instantid(self) -> Settings:
+        if self.generation_control_union and self.generation_identity == "instantid":
+            raise ValueError(UNION_WITH_INSTANTID)
+        return self
+
     @property
     def explicit_fields(self) -> frozenset[str]:
         """The settings given explicitly (environment, `.env`, arguments): they beat the preset."""
@@ -316,6 +328,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']}")
+            if err["loc"]:
+                lines.append(f"{ENV_PREFIX}{str(err['loc'][0]).upper()}: {err['msg']}")
+            else:  # a check across settings: its message names them
+                lines.append(str(err["msg"]).removeprefix("Value error, "))
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(lines)) from exc

@@ -143,12 +143,13 @@ def load_engine_resources(
         if diffusers_models is None:
             raise ValueError("the diffusers backend needs diffusers_models (model ids or local folders)")
         from engine.generation.diffusers_backend import DiffusersBackend
-        from engine.generation.options import GenerationOptions
+        from engine.generation.options import UNION_MODES, GenerationOptions
 
         options = diffusers_options or GenerationOptions()
         if options.controlnets is None:  # only what the styles use (each net is ~2.5 GB)
             used = styles.control_kinds()
-            configured = tuple(kind for kind in used if kind in diffusers_models.controlnets)
+            served = UNION_MODES if options.control_union else diffusers_models.controlnets
+            configured = tuple(kind for kind in used if kind in served)
             if configured != used:
                 log.warning("styles use ControlNets %s that have no model configured; they run without them",
                             sorted(set(used) - set(configured)))  # fmt: skip

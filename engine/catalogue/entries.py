@@ -171,13 +171,15 @@ ENTRIES: tuple[ModelEntry, ...] = (
         "ControlNet union SDXL (xinsir)",
         "hf",
         "xinsir/controlnet-union-sdxl-1.0",
-        ("config_promax.json", "diffusion_pytorch_model_promax.safetensors"),
+        ("config.json", "diffusion_pytorch_model.safetensors"),
         2_510,
         Licence(
             "Apache-2.0",
             "https://huggingface.co/xinsir/controlnet-union-sdxl-1.0",
             "commercial",
-            "Fine-tuned from SDXL base, so SDXL's OpenRAIL++ use restrictions still travel with it.",
+            "Fine-tuned from SDXL base, so SDXL's OpenRAIL++ use restrictions still travel with it. "
+            "The loader reads the six-type files (ControlNetUnionModel.from_pretrained's defaults), "
+            "not the *_promax pair (tile and repaint, which no style uses).",
         ),
         "HEADSHOTS_CONTROLNET_IDS",
     ),

@@ -43,6 +43,8 @@ class Preset:
     """Face model that grades likeness in ranking (`Settings.grading_face_backend`)."""
     insightface_pack: str = ""
     fast: bool = False
+    control_union: bool = False
+    """Every control kind from the one union ControlNet (`Settings.generation_control_union`)."""
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -93,6 +95,29 @@ PRESETS: dict[str, Preset] = {
                 fast_lora=("sdxl-lightning-8step",),
             ),
             notes="Research and personal use only: FaceID and the InsightFace packs are non-commercial.",
+        ),
+        Preset(
+            "research-sdxl-faceid-union",
+            "As research-sdxl-faceid, with xinsir's union ControlNet serving every control kind "
+            "(openpose, depth, canny) from one set of weights.",
+            backend="diffusers",
+            identity="faceid",
+            face_backend="insightface",
+            grading_face_backend="dlib",
+            insightface_pack="buffalo_l",
+            fast=True,
+            control_union=True,
+            models=_roles(
+                base=("sdxl-base",),
+                identity=("ip-adapter-faceid-sdxl",),
+                control=("controlnet-union-sdxl-xinsir",),
+                face_conditioning=("insightface-buffalo_l",),
+                face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
+                upscaler=("real-esrgan-x2plus",),
+                fast_lora=("sdxl-lightning-8step",),
+            ),
+            notes="Research and personal use only (FaceID, InsightFace). FaceID only: the union pipeline "
+            "cannot run InstantID's IdentityNet.",
         ),
         Preset(
             "research-sdxl-instantid",

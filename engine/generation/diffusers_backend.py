@@ -21,6 +21,7 @@ import torch
 from diffusers import (
     StableDiffusionXLControlNetImg2ImgPipeline,
     StableDiffusionXLControlNetPipeline,
+    StableDiffusionXLControlNetUnionPipeline,
     StableDiffusionXLImg2ImgPipeline,
 )
 from PIL import Image
@@ -30,7 +31,7 @@ from engine.errors import ModelUnavailableError, TransientGenerationError
 from engine.generation import face_detail
 from engine.generation.adapters import aligned_face, identity_embeds, set_clip_embeds
 from engine.generation.loading import LoadedModels, load_models
-from engine.generation.options import GenerationOptions, ModelIds
+from engine.generation.options import UNION_MODES, GenerationOptions, ModelIds
 from engine.generation.prompt_encoding import PromptEncoder
 from engine.progress import CancelToken, ProgressEvent
 from engine.types import Candidate, CandidateSpec, Face, FaceCrop, FloatArray, GenerationRequest, ImageArray
@@ -38,6 +39,7 @@ from engine.types import Candidate, CandidateSpec, Face, FaceCrop, FloatArray, G
 log = logging.getLogger(__name__)
 
 _CONTROLNET_PIPELINE: Any = StableDiffusionXLControlNetPipeline
+_UNION_PIPELINE: Any = StableDiffusionXLControlNetUnionPipeline
 _IMG2IMG_PIPELINE: Any = StableDiffusionXLImg2ImgPipeline
 _CONTROLNET_IMG2IMG_PIPELINE: Any = StableDiffusionXLControlNetImg2ImgPipeline
 STAGE = "generate"
@@ -99,8 +101,10 @@ class DiffusersBackend:
         plan = self._check_inputs(request)
         pipe = self._pipeline(tuple(plan.controls))
         # diffusers' multi-ControlNet pipeline takes one conditioning image per net for the
-        # whole batch, and every candidate has its own: batch only with at most one net.
-        size = self.options.batch_size if len(plan.controls) <= 1 else 1
+        # whole batch, and every candidate has its own: batch only with at most one net (the
+        # union pipeline takes a batch of images per kind, so it always batches).
+        union = self.options.control_union
+        size = self.options.batch_size if len(plan.controls) <= 1 or union else 1
         batches = [request.candidates[i : i + size] for i in range(0, len(request.candidates), size)]
         total = plan.steps * len(batches)
         candidates: list[Candidate] = []
@@ -199,14 +203,15 @@ class DiffusersBackend:
         if kinds not in self._pipelines:
             base = self.models.pipe
             controlnets = [self.models.controlnets[kind] for kind in kinds]
-            pipe = _CONTROLNET_PIPELINE(
+            union = self.options.control_union
+            pipe = (_UNION_PIPELINE if union else _CONTROLNET_PIPELINE)(
                 vae=base.vae,
                 text_encoder=base.text_encoder,
                 text_encoder_2=base.text_encoder_2,
                 tokenizer=base.tokenizer,
                 tokenizer_2=base.tokenizer_2,
                 unet=base.unet,
-                controlnet=controlnets[0] if len(controlnets) == 1 else controlnets,
+                controlnet=controlnets[0] if len(controlnets) == 1 or union else controlnets,
                 scheduler=base.scheduler,
                 feature_extractor=base.feature_extractor,
                 image_encoder=base.image_encoder,
@@ -269,7 +274,9 @@ class DiffusersBackend:
             "output_type": "pil",
         }
         kwargs.update(self._identity_kwargs(request, plan, len(batch), pipe))
-        if plan.controls:
+        if plan.controls and self.options.control_union:
+            kwargs.update(self._union_kwargs(request, batch, first, plan))
+        elif plan.controls:
             images = [
                 [self._control_image(request, spec, first + i, kind) for i, spec in enumerate(batch)]
                 for kind in plan.controls
@@ -279,6 +286,21 @@ class DiffusersBackend:
             kwargs["controlnet_conditioning_scale"] = weights[0] if len(weights) == 1 else weights
             kwargs["control_guidance_end"] = plan.ends[0] if len(plan.ends) == 1 else list(plan.ends)
         return self._run(pipe, plan, kwargs)
+
+    def _union_kwargs(
+        self, request: GenerationRequest, batch: Sequence[CandidateSpec], first: int, plan: _Plan
+    ) -> dict[str, Any]:
+        """The union pipeline's control inputs: per kind, the batch's images and its control
+        type; weights and ends per kind as for separate nets."""
+        return {
+            "control_image": [
+                [self._control_image(request, spec, first + i, kind) for i, spec in enumerate(batch)]
+                for kind in plan.controls
+            ],
+            "control_mode": [UNION_MODES[kind] for kind in plan.controls],
+            "controlnet_conditioning_scale": list(plan.controls.values()),
+            "control_guidance_end": list(plan.ends),
+        }
 
     def _run(self, pipe: Any, plan: _Plan, kwargs: dict[str, Any]) -> list[Image.Image]:
         try:
@@ -390,6 +412,7 @@ class DiffusersBackend:
             "identity": self.options.identity,
             "identity_scale": request.identity_scale,
             "controls": dict(plan.controls),
+            "control_union": self.options.control_union and bool(plan.controls),
             "control_ends": dict(zip(plan.controls, plan.ends, strict=True)),
             "identity_adapter": self.models.identity.kind if self.models.identity else None,
             "width": request.width,

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import torch
 from diffusers import (
     ControlNetModel,
+    ControlNetUnionModel,
     DDIMScheduler,
     DPMSolverMultistepScheduler,
     EulerAncestralDiscreteScheduler,
@@ -126,6 +127,8 @@ SCHEDULERS: dict[str, tuple[Any, dict[str, Any]]] = {
 FAST_SCHEDULER: tuple[Any, dict[str, Any]] = (EulerDiscreteScheduler, {"timestep_spacing": "trailing"})
 _PIPELINE: Any = StableDiffusionXLPipeline
 _CONTROLNET: Any = ControlNetModel
+_UNION_CONTROLNET: Any = ControlNetUnionModel
+UNION = "union"
 
 
 def make_scheduler(name: str, config: Any, *, fast: bool) -> Any:
@@ -139,7 +142,8 @@ def required_files(ids: ModelIds, options: GenerationOptions, half: bool) -> lis
     """Every weight file `load_models` will read for these ids and options."""
     variant = variant_for(ids.base, half, "unet/diffusion_pytorch_model.fp16.safetensors")
     files = sdxl_files(ids.base, "HEADSHOTS_BASE_MODEL_ID", variant)
-    for kind in options.controlnets or ():
+    kinds = (UNION,) if options.control_union and options.controlnets else options.controlnets or ()
+    for kind in kinds:
         if kind in ids.controlnets:
             source = ids.controlnets[kind]
             probe = variant_for(source, half, "diffusion_pytorch_model.fp16.safetensors")
@@ -160,7 +164,34 @@ def required_files(ids: ModelIds, options: GenerationOptions, half: bool) -> lis
     return files
 
 
+def _load_union(ids: ModelIds, options: GenerationOptions, dtype: torch.dtype) -> dict[str, Any]:
+    """One union ControlNet serving every kind in `options.controlnets` (the same module under
+    each kind's name; `DiffusersBackend` sends each image with its `UNION_MODES` type)."""
+    if UNION not in ids.controlnets:
+        raise ModelUnavailableError(
+            "HEADSHOTS_GENERATION_CONTROL_UNION is on but no union ControlNet is configured; add "
+            '"union" to HEADSHOTS_CONTROLNET_IDS, e.g. {"union": "xinsir/controlnet-union-sdxl-1.0"}.'
+        )
+    model_id = ids.controlnets[UNION]
+    union = fetch(
+        "union ControlNet",
+        model_id,
+        "HEADSHOTS_CONTROLNET_IDS",
+        partial(
+            _UNION_CONTROLNET.from_pretrained,
+            str(model_id),
+            dtype=dtype,
+            variant=variant_for(model_id, dtype != torch.float32, "diffusion_pytorch_model.fp16.safetensors"),
+            use_safetensors=True,
+            local_files_only=options.local_files_only,
+        ),
+    )
+    return dict.fromkeys(options.controlnets or (), union)
+
+
 def _load_controlnets(ids: ModelIds, options: GenerationOptions, dtype: torch.dtype) -> dict[str, Any]:
+    if options.control_union and options.controlnets:
+        return _load_union(ids, options, dtype)
     controlnets: dict[str, Any] = {}
     half = dtype != torch.float32
     for kind in options.controlnets or ():
@@ -269,7 +300,7 @@ def _place(models: LoadedModels) -> None:
     if options.channels_last:
         pipe.unet.to(memory_format=torch.channels_last)
         pipe.vae.to(memory_format=torch.channels_last)
-        for controlnet in models.controlnets.values():
+        for controlnet in {id(c): c for c in models.controlnets.values()}.values():
             controlnet.to(memory_format=torch.channels_last)
     if options.vae_tiling:
         pipe.vae.enable_tiling()
@@ -279,7 +310,7 @@ def _place(models: LoadedModels) -> None:
         pipe.enable_model_cpu_offload(device=models.device)
     else:
         pipe.to(models.device)
-        for controlnet in models.controlnets.values():
+        for controlnet in {id(c): c for c in models.controlnets.values()}.values():
             controlnet.to(models.device)
         if pipe.image_encoder is not None:
             pipe.image_encoder.to(models.device)

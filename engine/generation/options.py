@@ -17,6 +17,17 @@ SchedulerName = Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim
 DTypeName = Literal["bfloat16", "float16", "float32"]
 SCHEDULERS: tuple[str, ...] = get_args(SchedulerName)
 IDENTITY_MODES: tuple[str, ...] = get_args(IdentityMode)
+UNION_MODES: Mapping[str, int] = MappingProxyType(
+    {"openpose": 0, "depth": 1, "hed": 2, "scribble": 2, "canny": 3, "lineart": 3, "normal": 4, "segment": 5}
+)
+"""The union ControlNet's control type for each kind, as xinsir's model card numbers them
+(0 openpose, 1 depth, 2 thick lines, 3 thin lines such as canny, 4 normal, 5 segment)."""
+UNION_WITH_INSTANTID = (
+    "The union ControlNet cannot run with InstantID (HEADSHOTS_GENERATION_CONTROL_UNION=true with "
+    "HEADSHOTS_GENERATION_IDENTITY=instantid): diffusers' union pipeline takes only union ControlNets "
+    "and InstantID's IdentityNet is a plain one. Use the union with HEADSHOTS_GENERATION_IDENTITY=faceid, "
+    "or turn HEADSHOTS_GENERATION_CONTROL_UNION off for InstantID."
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,11 @@ class GenerationOptions:
       the face keypoints, both fed the raw antelopev2 embedding) or ``none``.
     - `controlnets`: which pose/structure ControlNets to load (kinds of `ModelIds.controlnets`);
       None means the kinds the loaded styles use (`StyleLibrary.control_kinds`).
+    - `control_union`: serve every control kind of `controlnets` from the one union
+      ControlNet in `ModelIds.controlnets["union"]` (xinsir's controlnet-union-sdxl-1.0: openpose,
+      depth, canny... in one set of weights, chosen per image by `UNION_MODES`). FaceID only:
+      diffusers' union pipeline takes union ControlNets alone, so InstantID's IdentityNet (a
+      plain ControlNet) cannot run beside it, and the combination is refused here.
     - `face_detail`: after the first pass, regenerate each candidate's face at
       `face_detail_size` px with the same identity conditioning at `face_detail_strength`
       and blend it back inside a feathered oval (needs the identity face model to find it).
@@ -73,6 +89,7 @@ class GenerationOptions:
     dtype: DTypeName = "bfloat16"
     identity: IdentityMode = "faceid"
     controlnets: tuple[str, ...] | None = ("canny",)
+    control_union: bool = False
     scheduler: SchedulerName = "dpmpp_2m_karras"
     fast: bool = False
     fast_steps: int = 8
@@ -92,6 +109,14 @@ class GenerationOptions:
             raise ValueError(f"identity must be one of {IDENTITY_MODES}, got {self.identity!r}")
         if self.scheduler not in SCHEDULERS:
             raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
+        if self.control_union and self.identity == "instantid":
+            raise ValueError(UNION_WITH_INSTANTID)
+        if self.control_union and self.controlnets:
+            unknown = sorted(set(self.controlnets) - set(UNION_MODES))
+            if unknown:
+                raise ValueError(
+                    f"control_union serves the kinds {', '.join(UNION_MODES)}; it has no mode for {unknown}"
+                )
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
         if not 0.05 <= self.face_detail_strength <= 0.9:

@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from bot.cli import main
+from bot.engine_config import generation_options
 from bot.model_preset import LicenceRefusalError, announce, check_commercial, configured_models
 from bot.settings import SettingsError, load_settings
 
@@ -92,3 +93,17 @@ def test_start_up_logs_the_preset_and_its_verdict(caplog: pytest.LogCaptureFixtu
     assert "model preset commercial-flux2-klein: licence verdict commercial" in text
     assert "FLUX.2 [klein] 4B" in text
     assert "Apache-2.0" in text
+
+
+def test_the_union_preset_loads_one_union_controlnet_with_its_licence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HEADSHOTS_MODEL_PRESET", "research-sdxl-faceid-union")
+    settings = load_settings()
+    assert (settings.generation_identity, settings.generation_control_union) == ("faceid", True)
+    assert settings.controlnet_ids == {"union": "xinsir/controlnet-union-sdxl-1.0"}
+    control = next(m for m in configured_models(settings) if m.role == "control")
+    assert control.model.key == "controlnet-union-sdxl-xinsir"
+    assert (control.model.licence.name, control.model.licence.verdict) == ("Apache-2.0", "commercial")
+    options = generation_options(settings)
+    assert options.control_union

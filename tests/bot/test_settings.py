@@ -51,3 +51,18 @@ def test_bad_value_names_the_variable(
 
 def test_settings_fixture_is_isolated(settings: Settings, tmp_path: Path) -> None:
     assert settings.data_dir == tmp_path / "data"
+
+
+def test_union_controlnet_with_instantid_is_refused_naming_both(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEADSHOTS_GENERATION_CONTROL_UNION", "true")
+    assert load_settings().generation_control_union  # FaceID (the default) takes the union
+    monkeypatch.setenv("HEADSHOTS_GENERATION_IDENTITY", "instantid")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert "union ControlNet cannot run with InstantID" in message
+    assert "HEADSHOTS_GENERATION_CONTROL_UNION=true" in message
+    assert "HEADSHOTS_GENERATION_IDENTITY=instantid" in message

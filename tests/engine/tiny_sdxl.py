@@ -18,6 +18,7 @@ import torch
 from diffusers import (
     AutoencoderKL,
     ControlNetModel,
+    ControlNetUnionModel,
     EulerDiscreteScheduler,
     StableDiffusionXLPipeline,
     UNet2DConditionModel,
@@ -270,6 +271,23 @@ def _randomise_zero_convs(controlnet: Any) -> None:
         torch.nn.init.normal_(conv.weight, std=0.5)
 
 
+def make_union_controlnet(unet: Any) -> Any:
+    """xinsir's union ControlNet (`ControlNetUnionModel`) at the tiny UNet's size: the
+    control-type transformer narrowed to the UNet's 32 channels (the real one: 320, its
+    first block's width), six control types as controlnet-union-sdxl-1.0 has."""
+    shaped = ControlNetUnionModel.from_unet(
+        unet, conditioning_embedding_out_channels=CONTROL_EMBEDDING_CHANNELS
+    )
+    width = unet.config.block_out_channels[0]
+    config = {k: v for k, v in shaped.config.items() if k != "_use_default_values"}
+    union = ControlNetUnionModel.from_config(
+        {**config, "num_trans_channel": width, "num_proj_channel": width, "num_trans_head": 2}
+    )
+    _randomise_zero_convs(union)
+    torch.nn.init.normal_(union.spatial_ch_projs.weight, std=0.5)
+    return union
+
+
 def save_tiny_lora(unet: Any, folder: Path, weight_name: str = FAST_LORA_WEIGHT, seed: int = 13) -> None:
     """A random LoRA on the UNet's attention projections, saved in diffusers' LoRA format
     (the layout SDXL-Lightning / Hyper-SD publish), standing in for the few-step LoRA and
@@ -303,6 +321,9 @@ def save_tiny_models(root: Path) -> TinyModels:
         _randomise_zero_convs(controlnet)
         controlnets[kind] = root / f"controlnet-{kind}"
         controlnet.save_pretrained(controlnets[kind])
+    torch.manual_seed(16)
+    controlnets["union"] = root / "controlnet-union"
+    make_union_controlnet(pipe.unet).save_pretrained(controlnets["union"])
     torch.manual_seed(12)
     identity_net = ControlNetModel.from_unet(
         pipe.unet, conditioning_embedding_out_channels=CONTROL_EMBEDDING_CHANNELS
