@@ -1,8 +1,9 @@
-"""What `headshots serve` runs: the chat bots, and in embedded mode the worker beside them.
+"""What `headshots serve` runs: the chat bots, the web studio, and in embedded mode the worker.
 
 Start-up order: settings → database (migrated) → photo store → engine resources → job queue
 (an in-process `EmbeddedRunner` when no Redis is configured) → the Telegram application and
-the Discord bot, each only when its token is set, sharing one conversation. The
+the Discord bot, each only when its token is set, and the web studio (without any token, or
+beside the bots when `HEADSHOTS_WEB_PORT` is set), all sharing one conversation. The
 conversation gets its own engine copy (face models for verdicts, the preview backend); the
 embedded worker loads its own (the face models are not thread-safe, and the worker may load
 the diffusers backend the bot never needs).
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 
 from bot.callback_key import with_callback_key
 from bot.engine_config import load_engine_from_settings
@@ -30,14 +32,15 @@ from conversations.dialogue import Conversation
 from conversations.shared.services import Services
 from handlers.discord import run_discord
 from handlers.telegram import TelegramBot
+from handlers.web import WebLinks, WebStudio
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-HOW_TO_CONFIGURE = """No chat platform is configured: HEADSHOTS_TELEGRAM_TOKEN and
-HEADSHOTS_DISCORD_TOKEN are both empty.
+HOW_TO_CONFIGURE = """No chat platform is configured (HEADSHOTS_TELEGRAM_TOKEN and
+HEADSHOTS_DISCORD_TOKEN are both empty): running the web studio only.
 
-To get a Telegram bot token:
+To add Telegram, get a bot token:
   1. open Telegram and talk to @BotFather (https://t.me/BotFather)
   2. send /newbot and choose a name and a username ending in "bot"
   3. copy the token it answers with (it looks like 123456789:AAH...)
@@ -51,8 +54,20 @@ Bot, copy its token into HEADSHOTS_DISCORD_TOKEN=..., and invite it with the "bo
 "applications.commands" scopes (see docs/discord.md)."""
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or SIGINT / SIGTERM when no event is given)."""
+def web_studio_wanted(settings: Settings) -> bool:
+    """The web studio runs without any chat token, or when its port is set."""
+    return settings.web_port is not None or not (settings.telegram_token or settings.discord_token)
+
+
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Run until `stop` is set (or SIGINT / SIGTERM when no event is given).
+
+    `announce` is told the web studio's address (and its sign-in link when it needs one)."""
     settings = with_callback_key(settings)
     stop = stop if stop is not None else _stop_on_signals()
     db = Database(settings.effective_database_url)
@@ -75,21 +90,27 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     queue = job_queue(settings, db, runner)
     await queue.connect()
     engine, gate, intake = await plug_intake(settings, engine)
+    links = WebLinks(settings) if web_studio_wanted(settings) else None
     conversation = Conversation(
-        Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics)
+        Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics, links=links)
     )
+    studio = WebStudio(settings, conversation, links) if links is not None else None
     bot = TelegramBot(settings, conversation) if settings.telegram_token else None
     discord_task = asyncio.create_task(run_discord(settings, conversation, stop), name="discord")
     discord_task.add_done_callback(lambda task: _stop_if_failed(task, stop))
     try:
         if bot is not None:
             await bot.start()
+        if studio is not None:
+            await _start_studio(studio, announce or log.info)
         log.info("serving; stop with Ctrl-C")
         await stop.wait()
     finally:
         stop.set()
         if bot is not None:
             await bot.stop()
+        if studio is not None:
+            await studio.stop()
         await discord_task
         if runner is not None and runner_task is not None:
             runner.stop()
@@ -103,6 +124,18 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             await retention
         await observing.aclose()
         db.dispose()
+
+
+async def _start_studio(studio: WebStudio, announce: Callable[[str], None]) -> None:
+    address = await studio.start()
+    if studio.gate.open:
+        announce(f"Web studio: {address}/ (open it in a browser on this machine)")
+        return
+    announce(f"Web studio: {studio.links.base_url}/ (sign-in required)")
+    announce(
+        f"Sign-in link for this start-up (works {studio.links.sign_in_minutes} minutes): "
+        f"{studio.links.start_up()}"
+    )
 
 
 def _stop_if_failed(task: asyncio.Task[None], stop: asyncio.Event) -> None:

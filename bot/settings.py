@@ -66,6 +66,32 @@ class Settings(BaseSettings):
         default="",
         description="Key that signs button data (32+ bytes); empty in embedded mode: kept in data_dir.",
     )
+    web_host: str = Field(
+        default="127.0.0.1",
+        description="Address the web studio binds; anything but loopback requires sign-in links.",
+    )
+    web_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Web studio port; unset: 8080 without chat tokens, else off; 0: any free port.",
+    )
+    public_url: str = Field(
+        default="",
+        description="Where people reach the web studio (https://studio.example.com): album and team links in "
+        "chats need it; when set, the web studio requires a sign-in link.",
+    )
+    web_link_days: int = Field(default=30, ge=1, le=365, description="How long album and team links work.")
+    web_sign_in_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long a sign-in link works (the session then lasts).",
+    )
+    web_session_days: int = Field(default=30, ge=1, le=365, description="How long a web sign-in lasts.")
+    web_courier_interval_s: float = Field(
+        default=0.5, gt=0, description="How often the web studio posts progress edits and finished albums."
+    )
     telegram_max_rate: float = Field(
         default=30.0, gt=0, description="Messages per second to the Bot API overall (Telegram's limit is 30)."
     )
@@ -278,6 +304,20 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             msg = "must start with redis://, rediss:// or unix:// (or be empty for embedded mode)"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _unset_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            msg = "must start with https:// (or http:// behind a proxy on one machine), or be empty"
             raise ValueError(msg)
         return value
 

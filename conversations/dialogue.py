@@ -22,6 +22,7 @@ from conversations.servers.policy import ServerPolicy
 from conversations.shared import messages as msg
 from conversations.shared import sessions
 from conversations.shared.callbacks import Action, CallbackError, CallbackSigner, is_team_data
+from conversations.shared.delivery import Outgoing, album_link_hook
 from conversations.shared.events import (
     ButtonPressed,
     ChatRef,
@@ -51,6 +52,7 @@ from conversations.teams.orders import TeamOrders
 from storage.bans import set_banned
 from storage.models import SelfieSession, User
 from storage.photos import PhotoStoreError, StoreFullError
+from storage.teams import teams_organised_by
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ class Conversation:
         team_courier = TeamCourier(self.teams)
         self.courier.sources.append(team_courier.collect)
         self.courier.album_hooks.append(team_courier.album)
+        if services.links is not None:
+            self.courier.album_hooks.append(album_link_hook(services.links))
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -271,12 +275,37 @@ class Conversation:
             yield Text(msg.DELETE_ASK, delete_buttons(self.buttons_for(chat, 0)))
         elif name == "status":
             yield await self._status(chat, user)
+        elif name == "web":
+            async for reply in self._web_links(chat, user):
+                yield reply
         elif name == "styles":
             styles = self.services.engine.styles.list()
             lines = "\n".join(msg.STYLE_LINE.format(label=t.label, description=t.description) for t in styles)
             yield Text(msg.STYLE_LIST.format(lines=lines))
         else:
             yield Text(msg.UNKNOWN_COMMAND)
+
+    async def _web_links(self, chat: ChatRef, user: User) -> AsyncIterator[Reply]:
+        """/web: a sign-in link to the web studio, and the dashboard of each team the user
+        organises; in a shared chat they go to the private chat instead."""
+        assert user.id is not None
+        links = self.services.links
+        url = links.sign_in(chat.platform, chat.user_id) if links is not None else None
+        if links is None or url is None:
+            yield Text(msg.WEB_OFF)
+            return
+        replies: list[Reply] = [Text(msg.WEB_LINK.format(minutes=links.sign_in_minutes, url=url))]
+        for team in await asyncio.to_thread(teams_organised_by, self.db, user.id):
+            assert team.id is not None
+            team_url = links.team(team.id, user.id)
+            if team_url is not None:
+                replies.append(Text(msg.WEB_TEAM_LINK.format(team=team.name, url=team_url)))
+        if chat.shared:
+            self.teams.pending.append((chat.platform, Outgoing(chat.private_chat_id, tuple(replies))))
+            yield Text(msg.WEB_LINK_PRIVATELY)
+            return
+        for reply in replies:
+            yield reply
 
     async def _status(self, chat: ChatRef, user: User) -> Reply:
         assert user.id is not None

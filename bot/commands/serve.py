@@ -13,7 +13,7 @@ from bot.settings import Settings, SettingsError
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "serve", help="run the chat bots (and, without Redis, an in-process worker)"
+        "serve", help="run the chat bots and the web studio (and, without Redis, an in-process worker)"
     )
     parser.set_defaults(handler=run)
 
@@ -30,9 +30,8 @@ def run(_args: argparse.Namespace, settings: Settings) -> int:
 
     if not (settings.telegram_token or settings.discord_token):
         print(HOW_TO_CONFIGURE, file=sys.stderr)
-        return 2
     if settings.embedded and (refusal := announce(settings)) is not None:
         print(refusal, file=sys.stderr)
         return 2
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, announce=lambda line: print(line, flush=True)))
     return 0

@@ -9,13 +9,14 @@ posted again later, never lost.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import col, select
 
 from conversations.shared import messages as msg
 from conversations.shared.keyboards import ButtonMaker, album_buttons
+from conversations.shared.ports import WebLinks
 from conversations.shared.replies import Document, Image, MediaGroup, Reply, Text
 from storage.database import Database
 from storage.models import Job, OutboxEntry, Result, User
@@ -81,6 +82,19 @@ def album_replies(
     ranks = list(range(1, len(images) + 1))
     replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks, job_id, studio_minutes)))
     return replies
+
+
+def album_link_hook(links: WebLinks) -> Callable[[Job, User, int, list[Reply]], list[Reply]]:
+    """A `Courier.album_hooks` entry: the album's web page (full resolution, a ZIP) as a line
+    before the album's last message, where the web studio has an address for its owner."""
+
+    def hook(job: Job, user: User, count: int, replies: list[Reply]) -> list[Reply]:
+        url = links.album(user.platform, user.platform_user_id, job.id) if count else None
+        if url is None or not replies:
+            return replies
+        return [*replies[:-1], Text(msg.ALBUM_PAGE.format(url=url)), replies[-1]]
+
+    return hook
 
 
 def job_results(db: Database, job_id: str) -> list[Result]:

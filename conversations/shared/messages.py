@@ -23,7 +23,8 @@ HELP: Final = (
     "/status – where your photos or order are\n"
     "/styles – the styles you can choose\n"
     "/cancel – stop this session (its photos are deleted)\n"
-    "/delete – delete all your photos and results"
+    "/delete – delete all your photos and results\n"
+    "/web – a link to the web studio, where it runs"
 )
 NEW_SESSION: Final = "Fresh start. Send me {min} to {max} selfies of just you."
 CANCELLED: Final = "Cancelled. I deleted the photos of that session. Send a selfie or /new to start again."
@@ -140,6 +141,11 @@ STORE_DOWN: Final = (
     "I couldn't save your photo: our storage isn't answering right now. Nothing was kept; "
     "please send it again in a few minutes."
 )
+WEB_LINK: Final = "Your link to the web studio (it works for {minutes} minutes; keep it to yourself): {url}"
+WEB_TEAM_LINK: Final = "The dashboard of team {team}: {url}"
+WEB_LINK_PRIVATELY: Final = "I sent you the link in our private chat."
+WEB_OFF: Final = "The web studio is not running here."
+ALBUM_PAGE: Final = "All of them in full resolution, and a ZIP: {url}"
 UNKNOWN_COMMAND: Final = "I don't know that command. /help lists what I can do."
 UNSUPPORTED: Final = {
     "video": "Videos can't be used. Please send photos.",

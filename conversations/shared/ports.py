@@ -94,6 +94,24 @@ class JobQueue(Protocol):
         """Raises `storage.jobs.JobNotFoundError` for a job that is gone."""
 
 
+class WebLinks(Protocol):
+    """Links into the web studio (`handlers.web.links.WebLinks`); each method answers None
+    where there is no address to link to (no `Settings.public_url` for a chat platform)."""
+
+    @property
+    def sign_in_minutes(self) -> int:
+        """How long a `sign_in` link works."""
+
+    def sign_in(self, platform: str, user_id: str) -> str | None:
+        """A short-lived link that signs this chat user in to the web studio (/web)."""
+
+    def album(self, platform: str, user_id: str, job_id: str) -> str | None:
+        """The album page of `job_id`, for its owner; dies with the job (/delete)."""
+
+    def team(self, team_id: int, organiser_id: int) -> str | None:
+        """The organiser's team dashboard."""
+
+
 class Metrics(Protocol):
     """What the chat side records (`bot.observability.Metrics`, on Prometheus)."""
 

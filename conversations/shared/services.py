@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conversations.shared.gate import EngineGate
-from conversations.shared.ports import ConversationConfig, JobQueue, Metrics
+from conversations.shared.ports import ConversationConfig, JobQueue, Metrics, WebLinks
 from engine.pipeline import EngineResources
 from storage.database import Database
 from storage.photos import PhotoStore
@@ -28,3 +28,5 @@ class Services:
     engine_gate: EngineGate = field(default_factory=EngineGate)
     metrics: Metrics | None = None
     """Verdict counts and reply times go here when set (`headshots serve` with a metrics port)."""
+    links: WebLinks | None = None
+    """Links into the web studio (/web, album pages, team dashboards) when it runs."""

@@ -1,6 +1,6 @@
 """The `/headshot` slash commands: thin wiring from Discord's command tree to the bot.
 
-Members: start, help, new, status, cancel, delete, styles. Admins (Manage Server): `/headshot settings`
+Members: start, help, new, status, cancel, delete, styles, web. Admins (Manage Server): `/headshot settings`
 show, channels, quota, styles, public. Every command is deferred at once (Discord's 3-second
 window) and answered with follow-ups; in a server the answers are ephemeral.
 """
@@ -24,6 +24,7 @@ MEMBER_COMMANDS = {
     "cancel": "Stop this session (its photos are deleted)",
     "delete": "Delete all your photos and results",
     "styles": "The styles you can choose",
+    "web": "A link to the web studio",
 }
 
 

@@ -70,6 +70,7 @@ COMMANDS = {
     "cancel": "Stop this session",
     "delete": "Delete all your photos and results",
     "team": "Team orders: matching headshots for a whole team",
+    "web": "A link to the web studio",
 }
 READ_TIMEOUT_S = 20.0
 WRITE_TIMEOUT_S = 60.0

@@ -6,27 +6,48 @@ import asyncio
 from pathlib import Path
 
 import discord
-import pytest
 from discord.gateway import DiscordWebSocket
 
-from bot.cli import main
-from bot.serve import serve
+from bot.serve import HOW_TO_CONFIGURE, serve
 from bot.settings import Settings
 from storage.database import Database
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.telegram import TOKEN, TelegramEmulator
 
 
-def test_missing_token_says_where_to_get_it_and_where_to_put_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HEADSHOTS_TELEGRAM_TOKEN", raising=False)
-    assert main(["serve"]) == 2
-    err = capsys.readouterr().err
-    assert "@BotFather" in err
-    assert "HEADSHOTS_TELEGRAM_TOKEN=" in err
-    assert ".env" in err
+def test_missing_token_says_where_to_get_it_and_where_to_put_it() -> None:
+    assert "@BotFather" in HOW_TO_CONFIGURE
+    assert "HEADSHOTS_TELEGRAM_TOKEN=" in HOW_TO_CONFIGURE
+    assert ".env" in HOW_TO_CONFIGURE
+    assert "web studio" in HOW_TO_CONFIGURE
+
+
+async def test_serve_without_a_token_runs_the_web_studio_on_loopback(tmp_path: Path) -> None:
+    """`make serve` on a fresh machine: no token, no configuration, a studio in the browser."""
+    import aiohttp
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", web_port=0)  # type: ignore[call-arg]
+    said: list[str] = []
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, announce=said.append))
+    try:
+        for _ in range(900):
+            if said or task.done():
+                break
+            await asyncio.sleep(0.1)
+        assert said, "the address was announced"
+        address = said[0].split()[2].rstrip("/")
+        assert address.startswith("http://127.0.0.1:")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.get(address + "/") as response:
+                assert response.status == 200
+                assert "Headshot Studio" in await response.text()
+            async with http.get(address + "/api/messages") as response:
+                body = await response.json()
+        assert any("selfies" in m["text"] for m in body["messages"])
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
 
 
 async def test_serve_wires_database_engine_queue_and_bot(tmp_path: Path) -> None:

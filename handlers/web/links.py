@@ -1,0 +1,124 @@
+"""Links into the web studio: what a token grants, and the URLs the chats hand out.
+
+`WebLinks` is the conversation's `conversations.shared.ports.WebLinks`. A chat user's album
+and team links carry a signed, expiring token naming the owner and the job (or the team and
+its organiser); the page checks the database on every request, so a link dies with the job
+(/delete) or the team. Chat links need an address the chat user can reach
+(`Settings.public_url`); a web user's own album links are plain paths checked against their
+session cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Final
+
+from handlers.web.config import WebConfig
+from handlers.web.tokens import TokenError, TokenSigner
+
+PLATFORM: Final = "web"
+SESSION: Final = "session"
+SIGN_IN: Final = "sign-in"
+ALBUM: Final = "album"
+TEAM: Final = "team"
+NEW_USER: Final = "*"
+"""A sign-in payload that makes a new web user for each browser (the start-up link)."""
+DAY_S: Final = 24 * 3600
+
+
+def new_web_user() -> str:
+    return "w" + secrets.token_hex(12)
+
+
+def linked_web_user(platform: str, user_id: str) -> str:
+    """The web user a chat user becomes with their /web link: the same one every time."""
+    return user_id if platform == PLATFORM else f"{platform}-{user_id}"
+
+
+@dataclass(frozen=True)
+class AlbumGrant:
+    platform: str
+    user_id: str
+    job_id: str
+
+
+@dataclass(frozen=True)
+class TeamGrant:
+    team_id: int
+    organiser_id: int
+
+
+class WebLinks:
+    """Signs and reads the web studio's links. `base_url` is where the studio answers: the
+    public URL, else the bound address once the server runs ('' before)."""
+
+    def __init__(self, settings: WebConfig) -> None:
+        self.settings = settings
+        self.signer = TokenSigner.from_secret(settings.callback_secret)
+        self.base_url = settings.public_url
+
+    @property
+    def sign_in_minutes(self) -> int:
+        return self.settings.web_sign_in_minutes
+
+    def _absolute(self, path: str) -> str | None:
+        return f"{self.base_url}{path}" if self.base_url else None
+
+    # -- what the chats hand out (the conversation's port) ---------------------------------
+
+    def sign_in(self, platform: str, user_id: str) -> str | None:
+        token = self.signer.sign(
+            SIGN_IN, linked_web_user(platform, user_id), self.settings.web_sign_in_minutes * 60
+        )
+        return self._absolute(f"/signin?t={token}")
+
+    def album(self, platform: str, user_id: str, job_id: str) -> str | None:
+        if platform == PLATFORM:
+            return f"/album/{job_id}"
+        if not self.settings.public_url:
+            return None
+        token = self.signer.sign(ALBUM, f"{platform}|{user_id}|{job_id}", self.settings.web_link_days * DAY_S)
+        return f"{self.settings.public_url}/a/{token}"
+
+    def team(self, team_id: int, organiser_id: int) -> str | None:
+        token = self.signer.sign(TEAM, f"{team_id}|{organiser_id}", self.settings.web_link_days * DAY_S)
+        return self._absolute(f"/t/{token}")
+
+    def start_up(self) -> str | None:
+        """The link printed at start-up: each browser that opens it becomes a new web user."""
+        token = self.signer.sign(SIGN_IN, NEW_USER, self.settings.web_sign_in_minutes * 60)
+        return self._absolute(f"/signin?t={token}")
+
+    # -- what the pages read -----------------------------------------------------------------
+
+    def session_cookie(self, web_user: str) -> str:
+        return self.signer.sign(SESSION, web_user, self.settings.web_session_days * DAY_S)
+
+    def session_user(self, cookie: str) -> str | None:
+        try:
+            return self.signer.verify(SESSION, cookie)
+        except TokenError:
+            return None
+
+    def signed_in_as(self, token: str) -> str | None:
+        """The web user a sign-in link makes (a new one for the start-up link), or None."""
+        try:
+            user = self.signer.verify(SIGN_IN, token)
+        except TokenError:
+            return None
+        return new_web_user() if user == NEW_USER else user
+
+    def album_grant(self, token: str) -> AlbumGrant | None:
+        try:
+            platform, user_id, job_id = self.signer.verify(ALBUM, token).split("|")
+        except (TokenError, ValueError):
+            return None
+        return AlbumGrant(platform, user_id, job_id)
+
+    def team_grant(self, token: str) -> TeamGrant | None:
+        try:
+            team, organiser = self.signer.verify(TEAM, token).split("|")
+            return TeamGrant(int(team), int(organiser))
+        except (TokenError, ValueError):
+            return None

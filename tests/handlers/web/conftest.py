@@ -1,0 +1,147 @@
+"""The web studio on loopback, with the real engine (dlib faces, preview backend) and an
+embedded job runner on a temporary SQLite database and photo store.
+
+`start_studio` builds one; `WebHarness.client(...)` is an aiohttp session with its own cookie
+jar (one browser, as the server sees it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.jobs.context import WorkerContext
+from bot.jobs.embedded import EmbeddedRunner
+from bot.jobs.events import LocalUpdatePublisher
+from bot.jobs.queue import JobQueue
+from bot.settings import Settings
+from conversations.dialogue import Conversation
+from conversations.shared.services import Services
+from engine.pipeline import EngineResources, load_engine_resources
+from handlers.web import WebLinks, WebStudio
+from storage.database import Database
+from storage.photos import LocalPhotoStore
+
+MIN_SELFIES = 6
+
+
+@pytest.fixture(scope="session")
+def web_engines() -> tuple[EngineResources, EngineResources]:
+    """Conversation and worker models (not shared: the face models are not thread-safe)."""
+    return load_engine_resources(min_selfies=MIN_SELFIES), load_engine_resources(min_selfies=MIN_SELFIES)
+
+
+def web_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "callback_secret": "test-secret-test-secret-test-secret",
+        "min_selfies": MIN_SELFIES,
+        "max_selfies": 12,
+        "candidates_per_order": 3,
+        "album_size": 3,
+        "daily_quota": 0,
+        "web_port": 0,
+        "web_courier_interval_s": 0.2,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@dataclass
+class WebHarness:
+    settings: Settings
+    db: Database
+    store: LocalPhotoStore
+    studio: WebStudio
+    runner: EmbeddedRunner
+    runner_task: asyncio.Task[None]
+    address: str = ""
+    sessions: list[aiohttp.ClientSession] = field(default_factory=list)
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.studio.conversation
+
+    def client(self, **headers: str) -> aiohttp.ClientSession:
+        """A browser of its own (its own cookies), closed with the harness."""
+        session = aiohttp.ClientSession(
+            self.address, cookie_jar=aiohttp.CookieJar(unsafe=True), headers=headers or None
+        )
+        self.sessions.append(session)
+        return session
+
+    async def stop(self) -> None:
+        for session in self.sessions:
+            await session.close()
+        await self.studio.stop()
+        self.runner.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.runner_task
+        self.db.dispose()
+
+
+async def start_studio(
+    data_dir: Path, engines: tuple[EngineResources, EngineResources], **overrides: Any
+) -> WebHarness:
+    settings = web_settings(data_dir, **overrides)
+    db = Database(settings.effective_database_url)
+    db.upgrade()
+    store = LocalPhotoStore(settings.effective_photo_dir)
+    ctx = WorkerContext(
+        settings=settings,
+        db=db,
+        store=store,
+        engine=engines[1],
+        publisher=LocalUpdatePublisher(),
+        name="embedded-test",
+    )
+    runner = EmbeddedRunner(ctx, poll_s=0.2)
+    runner_task = asyncio.create_task(runner.run())
+    queue = JobQueue.embedded(settings, db, runner)
+    links = WebLinks(settings)
+    conversation = Conversation(Services(settings, db, store, engines[0], queue, links=links))
+    studio = WebStudio(settings, conversation, links)
+    harness = WebHarness(settings, db, store, studio, runner, runner_task)
+    harness.address = await studio.start()
+    return harness
+
+
+@pytest.fixture
+async def web_harness(tmp_path: Path, web_engines: tuple[EngineResources, EngineResources]) -> Any:
+    harness = await start_studio(tmp_path / "data", web_engines)
+    yield harness
+    await harness.stop()
+
+
+async def csrf_of(client: aiohttp.ClientSession) -> str:
+    """Open the studio page (which signs this browser in, in open mode) and read its CSRF token."""
+    async with client.get("/") as response:
+        assert response.status == 200, await response.text()
+        page = await response.text()
+    return page.split('<meta name="csrf" content="', 1)[1].split('"', 1)[0]
+
+
+async def bot_says(
+    client: aiohttp.ClientSession, contains: str, *, since: int = 0, wait_s: float = 60.0
+) -> tuple[int, dict[str, Any]]:
+    """Long-poll until a message containing `contains` arrives; (version, message)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    seen: list[str] = []
+    while loop.time() < deadline:
+        async with client.get("/api/messages", params={"since": str(since)}) as response:
+            assert response.status == 200
+            body = await response.json()
+        for message in body["messages"]:
+            seen.append(message["text"])
+            if contains.lower() in message["text"].lower():
+                return message["version"], message
+        since = body["version"]
+    msg = f"no message containing {contains!r}; saw {seen!r}"
+    raise AssertionError(msg)
