@@ -29,7 +29,6 @@ from sqlalchemy import delete
 
 from bot.jobs import execute, worker
 from bot.jobs.embedded import EmbeddedRunner
-from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
 from storage import jobs
@@ -172,7 +171,7 @@ async def bench_embedded(root: Path, n: int, stamps: Stamps) -> None:
     settings = make_settings(root / "embedded", "")
     db = Database(settings.effective_database_url)
     db.upgrade()
-    ctx = await asyncio.to_thread(worker.build_context, settings, "bench", LocalUpdatePublisher())
+    ctx = await asyncio.to_thread(worker.build_context, settings, "bench")
     user_id, keys = user_with_selfies(ctx.db, ctx.store)
     runner = EmbeddedRunner(ctx)
     running = asyncio.create_task(runner.run())

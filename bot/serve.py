@@ -20,7 +20,6 @@ from collections.abc import Callable
 from bot.callback_key import with_callback_key
 from bot.engine_config import load_engine_from_settings
 from bot.jobs.embedded import EmbeddedRunner
-from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.intake import plug_intake
 from bot.jobs.queue import job_queue
 from bot.jobs.worker import build_context, default_worker_name
@@ -82,7 +81,7 @@ async def serve(
     runner_task: asyncio.Task[None] | None = None
     if settings.embedded:
         name = f"embedded-{default_worker_name()}"
-        ctx = await asyncio.to_thread(build_context, settings, name, LocalUpdatePublisher())
+        ctx = await asyncio.to_thread(build_context, settings, name)
         ctx.metrics = metrics
         runner = EmbeddedRunner(ctx, concurrency=settings.worker_concurrency)
         runner_task = asyncio.create_task(runner.run())

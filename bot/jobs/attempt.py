@@ -15,7 +15,6 @@ from enum import StrEnum
 
 from bot.jobs import execute, studio
 from bot.jobs.context import WorkerContext
-from bot.jobs.events import JobUpdate
 from bot.jobs.progress import ProgressReporter
 from bot.observability import record_job
 from engine.errors import EngineError, GenerationCancelledError, TransientGenerationError
@@ -50,8 +49,7 @@ async def run_attempt(
         log.info("job %s: nothing to run", job_id)
         return Outcome.SKIPPED
     log.info("job %s: attempt %d on %s", job_id, attempt, ctx.name)
-    _publish(ctx, job, JobState.RUNNING)
-    reporter = await asyncio.to_thread(ProgressReporter, ctx.db, job, ctx.publisher, cancel)
+    reporter = await asyncio.to_thread(ProgressReporter, ctx.db, job, cancel)
     try:
         album = await _in_thread(ctx, job, reporter, cancel)
     except asyncio.CancelledError:
@@ -67,7 +65,6 @@ async def run_attempt(
     except EngineError as exc:
         log.info("job %s: %s (%s)", job_id, exc.user_message, exc.code)
         await asyncio.to_thread(jobs.fail, ctx.db, job_id, exc.user_message)
-        _publish(ctx, job, JobState.FAILED, error=exc.user_message)
         return Outcome.FAILED
     except Exception:
         log.exception("job %s: attempt %d crashed", job_id, attempt)
@@ -89,7 +86,6 @@ async def run_attempt(
         await asyncio.to_thread(ctx.store.delete_prefix, execute.album_prefix(job))
     if ctx.metrics is not None:
         record_job(ctx.metrics, stage_seconds)
-    _publish(ctx, job, state)
     return Outcome.DONE if state == JobState.DONE else Outcome.CANCELLED
 
 
@@ -115,10 +111,8 @@ def _stop_after_cancel(ctx: WorkerContext, job: Job) -> Outcome:
     """The engine stopped: the user cancelled (job ends cancelled) or the worker is leaving."""
     if jobs.cancel_requested(ctx.db, job.id):
         jobs.mark_cancelled(ctx.db, job.id)
-        _publish(ctx, job, JobState.CANCELLED)
         return Outcome.CANCELLED
     jobs.requeue(ctx.db, job.id, reason=SHUTDOWN_REASON)
-    _publish(ctx, job, JobState.QUEUED)
     return Outcome.RETRY
 
 
@@ -127,10 +121,8 @@ def _retry_or_fail(
 ) -> Outcome:
     if final_attempt:
         jobs.fail(ctx.db, job.id, message)
-        _publish(ctx, job, JobState.FAILED, error=message)
         return Outcome.FAILED
     jobs.requeue(ctx.db, job.id, reason=message, halve_batch=halve_batch)
-    _publish(ctx, job, JobState.QUEUED)
     return Outcome.RETRY
 
 
@@ -141,17 +133,3 @@ def _delivery_payload(album: StoredAlbum) -> dict[str, object]:
         "contact_sheet": album.contact_sheet_key,
         "images": [result.store_key for result in album.results],
     }
-
-
-def _publish(ctx: WorkerContext, job: Job, state: JobState, *, error: str | None = None) -> None:
-    ctx.publisher.publish(
-        JobUpdate(
-            job_id=job.id,
-            state=state.value,
-            platform=job.platform,
-            chat_id=job.chat_id,
-            progress=1.0 if state == JobState.DONE else 0.0,
-            attempt=job.attempts,
-            error=error,
-        )
-    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.jobs.events import UpdatePublisher
 from bot.settings import Settings
 from storage.database import Database
 from storage.photos import PhotoStore
@@ -19,7 +18,6 @@ class WorkerContext:
     db: Database
     store: PhotoStore
     engine: Any
-    publisher: UpdatePublisher
     name: str
     metrics: Any = None
     """A `bot.observability.Metrics` to record stage durations in, when metrics are served."""

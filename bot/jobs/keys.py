@@ -1,12 +1,9 @@
-"""Names shared by the bots and the workers: the SAQ function and the Redis channel."""
+"""Names shared by the bots and the workers: the SAQ functions and what SAQ keeps."""
 
 from __future__ import annotations
 
 GENERATE_FUNCTION = "generate_order"
 """The SAQ function name a generation job is enqueued under."""
-
-PROGRESS_CHANNEL = "headshots:progress"
-"""Redis pub/sub channel: one JSON `JobUpdate` per progress step or state change."""
 
 JOB_TTL_S = 7 * 24 * 3600
 """How long SAQ keeps a finished job's record (the database keeps the job for good)."""

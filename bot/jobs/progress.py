@@ -1,4 +1,4 @@
-"""From the engine's progress callback to stage, percent and ETA on the job row and the channel.
+"""From the engine's progress callback to stage, percent and ETA on the job row.
 
 The ETA comes from measured stage times: the mean seconds each stage took over recent
 albums (`storage.jobs.stage_estimates`). With no history yet the ETA is unknown rather than
@@ -12,12 +12,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.jobs.events import JobUpdate, UpdatePublisher
 from engine.progress import CancelToken, ProgressEvent
 from engine.training import TRAINING_STAGES
 from storage import jobs
 from storage.database import Database
-from storage.models import Job, JobState
+from storage.models import Job
 from storage.studio import is_studio
 
 
@@ -105,8 +104,8 @@ def _rounded(seconds: dict[str, float]) -> dict[str, float]:
 class ProgressReporter:
     """The engine's `progress` callback for one attempt (called from the engine's thread).
 
-    Writes at most every `interval_s` (and on every stage change) to the job row and the
-    update channel, and sets `cancel` when the row says the user asked to stop: that is how
+    Writes at most every `interval_s` (and on every stage change) to the job row, which
+    every bot process reads, and sets `cancel` when the row says the user asked to stop: that is how
     a cancel from the chat reaches a running pipeline between two diffusion steps.
     """
 
@@ -114,14 +113,12 @@ class ProgressReporter:
         self,
         db: Database,
         job: Job,
-        publisher: UpdatePublisher,
         cancel: CancelToken,
         *,
         interval_s: float = 0.5,
     ) -> None:
         self._db = db
         self._job = job
-        self._publisher = publisher
         self._cancel = cancel
         self._interval_s = interval_s
         estimates = jobs.stage_estimates(db)
@@ -152,18 +149,6 @@ class ProgressReporter:
         )
         if cancel_asked:
             self._cancel.cancel()
-        self._publisher.publish(
-            JobUpdate(
-                job_id=self._job.id,
-                state=JobState.RUNNING.value,
-                platform=self._job.platform,
-                chat_id=self._job.chat_id,
-                stage=snapshot.stage,
-                progress=round(snapshot.progress, 4),
-                eta_s=None if snapshot.eta_s is None else round(snapshot.eta_s, 1),
-                attempt=self._job.attempts,
-            )
-        )
 
     def stage_seconds(self) -> dict[str, float]:
         with self._lock:

@@ -28,7 +28,6 @@ from bot.jobs import reconcile
 from bot.jobs.attempt import Outcome, run_attempt
 from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
-from bot.jobs.events import LocalUpdatePublisher, RedisUpdatePublisher, UpdatePublisher
 from bot.jobs.keys import GENERATE_FUNCTION
 from bot.jobs.redis_queue import saq_queue
 from bot.observability import Metrics, observed
@@ -128,7 +127,6 @@ def worker_settings(
                 await task
         resources: WorkerContext | None = ctx.get("resources")  # type: ignore[assignment]
         if resources is not None:
-            resources.publisher.close()
             resources.db.dispose()
 
     return {
@@ -145,17 +143,17 @@ def worker_settings(
     }
 
 
-def build_context(settings: Settings, name: str, publisher: UpdatePublisher | None = None) -> WorkerContext:
+def build_context(settings: Settings, name: str) -> WorkerContext:
     """Open the database and photo store and load the engine's models (slow: once per process).
 
-    `publisher` defaults to the Redis channel; embedded mode passes a `LocalUpdatePublisher`.
+    Progress travels through the job row (`storage.jobs.record_progress`), which every bot
+    process reads; there is no second channel to keep in step with it.
     """
     return WorkerContext(
         settings=settings,
         db=Database(settings.effective_database_url),
         store=open_photo_store(settings),
         engine=load_engine_from_settings(settings),
-        publisher=publisher if publisher is not None else RedisUpdatePublisher(settings.redis_url),
         name=name,
     )
 
@@ -177,7 +175,7 @@ async def run_worker(settings: Settings, *, concurrency: int, name: str) -> None
 
 async def run_embedded_worker(settings: Settings, *, concurrency: int, name: str) -> None:
     """Embedded mode without the bots: work through the database queue until SIGTERM / SIGINT."""
-    ctx = await asyncio.to_thread(build_context, settings, name, LocalUpdatePublisher())
+    ctx = await asyncio.to_thread(build_context, settings, name)
     runner = EmbeddedRunner(ctx, concurrency=concurrency)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -190,5 +188,4 @@ async def run_embedded_worker(settings: Settings, *, concurrency: int, name: str
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        ctx.publisher.close()
         ctx.db.dispose()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bot.jobs.events import LocalUpdatePublisher
 from PIL import Image
 from sqlalchemy import delete
 from sqlmodel import col
@@ -14,7 +15,6 @@ from sqlmodel import col
 from bot.jobs import execute
 from bot.jobs.attempt import Outcome, run_attempt
 from bot.jobs.context import WorkerContext
-from bot.jobs.events import LocalUpdatePublisher
 from bot.settings import Settings
 from engine.progress import CancelToken
 from storage import jobs

@@ -11,7 +11,6 @@ from saq.job import Status
 
 from bot.jobs import reconcile, redis_queue
 from bot.jobs.context import WorkerContext
-from bot.jobs.events import LocalUpdatePublisher
 from storage import jobs
 from storage.models import Job, JobState, utcnow
 from storage.orders import OrderLimits, create_job
@@ -35,7 +34,6 @@ def test_a_job_lost_from_redis_is_queued_again_and_one_saq_gave_up_on_fails(
         db=env.db,
         store=env.store,
         engine=None,  # reconciliation never runs the engine
-        publisher=LocalUpdatePublisher(),
         name="test",
     )
     lost = old_job(env, "lost")

@@ -21,7 +21,6 @@ from discord.gateway import DiscordWebSocket
 
 from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
-from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
 from conversations.dialogue import Conversation
@@ -142,7 +141,6 @@ async def world(
             db=db,
             store=store,
             engine=worker_engine,
-            publisher=LocalUpdatePublisher(),
             name="embedded-test",
         )
         runner = EmbeddedRunner(ctx, poll_s=0.2)

@@ -17,7 +17,6 @@ import pytest
 
 from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
-from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import JobQueue
 from bot.observability import Metrics
 from bot.settings import Settings
@@ -64,7 +63,6 @@ class Harness:
             db=self.db,
             store=self.store,
             engine=self.worker_engine,
-            publisher=LocalUpdatePublisher(),
             name="embedded-test",
             metrics=self.metrics,
         )
