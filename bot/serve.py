@@ -1,7 +1,8 @@
 """What `headshots serve` runs: the chat bots, the web studio, and in embedded mode the worker.
 
 Start-up order: settings → database (migrated) → photo store → engine resources → job queue
-(an in-process `EmbeddedRunner` when no Redis is configured) → the Telegram application and
+(an in-process `EmbeddedRunner` when no Redis is configured) → the state bot processes share
+(Redis, or this process's memory) → the Telegram application and
 the Discord bot, each only when its token is set, and the web studio (without any token, or
 beside the bots when `HEADSHOTS_WEB_PORT` is set), all sharing one conversation. The
 conversation gets its own engine copy (face models for verdicts, the preview backend); the
@@ -18,6 +19,7 @@ import signal
 from collections.abc import Callable
 
 from bot.callback_key import with_callback_key
+from bot.coordination import shared_state
 from bot.engine_config import load_engine_from_settings
 from bot.jobs.embedded import EmbeddedRunner
 from bot.jobs.intake import plug_intake
@@ -90,8 +92,13 @@ async def serve(
     await queue.connect()
     engine, gate, intake = await plug_intake(settings, engine)
     links = WebLinks(settings) if web_studio_wanted(settings) else None
+    # Rate limits, user locks, album assembly, selfie numbers: in Redis when it is configured,
+    # so several `serve` processes behind one webhook act as one bot.
+    shared = await observing.enter_async_context(shared_state(settings))
     conversation = Conversation(
-        Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics, links=links)
+        Services(
+            settings, db, store, engine, queue, engine_gate=gate, metrics=metrics, links=links, shared=shared
+        )
     )
     studio = WebStudio(settings, conversation, links) if links is not None else None
     bot = TelegramBot(settings, conversation) if settings.telegram_token else None

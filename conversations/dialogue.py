@@ -1,7 +1,8 @@
 """The dialogue: events in, replies out, state in the database.
 
 `Conversation` is what every chat adapter drives. Each event is handled under a per-user
-lock (Telegram delivers an album as several updates, possibly at once) and each handler is
+lock (Telegram delivers an album as several updates, possibly at once, possibly to different
+bot processes: the lock and the rate limits are `SharedState`) and each handler is
 small: it reads the session, does one thing, saves the next state and yields replies. The
 replies come out as an async iterator so a slow step (the preview) can say "working on it"
 first. Nothing here knows Telegram or Discord; see `docs/conversation.md` for the diagram.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import AsyncIterator, Sequence
 
 from conversations.courier import Courier
@@ -22,6 +22,7 @@ from conversations.servers.policy import ServerPolicy
 from conversations.shared import messages as msg
 from conversations.shared import sessions
 from conversations.shared.callbacks import Action, CallbackError, CallbackSigner, is_team_data
+from conversations.shared.coordination import local_state
 from conversations.shared.delivery import Outgoing, album_link_hook
 from conversations.shared.events import (
     ButtonPressed,
@@ -32,9 +33,10 @@ from conversations.shared.events import (
     TextReceived,
     UnsupportedInput,
 )
-from conversations.shared.guard import RateLimiter, Verdict, is_admin
+from conversations.shared.guard import is_admin
 from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
 from conversations.shared.platform import PlatformLimits
+from conversations.shared.ports import RateVerdict
 from conversations.shared.replies import Notice, Reply, Text
 from conversations.shared.services import Services
 from conversations.shared.states import (
@@ -81,19 +83,9 @@ class Conversation:
         self.courier.album_hooks.append(team_courier.album)
         if services.links is not None:
             self.courier.album_hooks.append(album_link_hook(services.links))
-        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-        self.limiter = RateLimiter(services.settings)
-        """Per-user and per-chat token buckets, checked before an event does any work."""
-
-    def _lock(self, chat: ChatRef) -> asyncio.Lock:
-        key = (chat.platform, chat.user_id)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[key] = lock
-        return lock
+        self.shared = services.shared if services.shared is not None else local_state(services.settings)
+        """Rate limits (checked before an event does any work), per-user locks, selfie numbers
+        and album assembly: in Redis when several bot processes serve one token."""
 
     def buttons_for(self, chat: ChatRef, session_id: int) -> ButtonMaker:
         return ButtonMaker(self.signer, chat.platform, chat.user_id, session_id)
@@ -104,13 +96,12 @@ class Conversation:
             async for reply in self.photos(chat, [event]):
                 yield reply
             return
-        refusal = self._throttled(chat)
+        refusal = await self._throttled(chat)
         if refusal is not None:
             for reply in refusal:
                 yield reply
             return
-        lock = self._lock(chat)
-        async with lock:
+        async with self.shared.locks.hold(chat.platform, chat.user_id):
             user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
             if user.banned:
                 yield Text(msg.BANNED)
@@ -130,13 +121,12 @@ class Conversation:
         if chat.shared:
             yield Text(team_msg.SELFIES_PRIVATELY)
             return
-        refusal = self._throttled(chat, cost=len(uploads))
+        refusal = await self._throttled(chat, cost=len(uploads))
         if refusal is not None:
             for reply in refusal:
                 yield reply
             return
-        lock = self._lock(chat)
-        async with lock:
+        async with self.shared.locks.hold(chat.platform, chat.user_id):
             user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
             assert user.id is not None
             if user.banned:
@@ -160,6 +150,7 @@ class Conversation:
                     row,
                     uploads,
                     engine_gate=self.services.engine_gate,
+                    numbers=self.shared.counters,
                     max_photos=self.settings.max_selfies,
                 )
             except PhotoStoreError as exc:
@@ -187,13 +178,13 @@ class Conversation:
             buttons = buttons if verdict.ready else ()
             yield Text("\n".join((*result.lines, "", summary)), buttons)
 
-    def _throttled(self, chat: ChatRef, cost: int = 1) -> tuple[Reply, ...] | None:
+    async def _throttled(self, chat: ChatRef, cost: int = 1) -> tuple[Reply, ...] | None:
         """None to go ahead; over the rate limit, the replies instead (none once told)."""
-        verdict = self.limiter.check(chat, cost)
-        if verdict == Verdict.ALLOW:
+        verdict = await self.shared.limits.take(chat, cost)
+        if verdict == RateVerdict.ALLOW:
             return None
         log.info("rate limited %s:%s (%s)", chat.platform, chat.user_id, verdict.value)
-        return (Text(msg.SLOW_DOWN),) if verdict == Verdict.THROTTLED else ()
+        return (Text(msg.SLOW_DOWN),) if verdict == RateVerdict.THROTTLED else ()
 
     def _count_verdicts(self, codes: Sequence[Sequence[str]]) -> None:
         metrics = self.services.metrics

@@ -2,7 +2,8 @@
 
 The engine's `Assessor` does the judging (issue 4); this module only decides names, keys
 and rows. Each photo is named "photo N" (N counts the session's uploads) so the engine's set
-messages ("photo 5 looks like a different person") match what the user sees. The set verdict
+messages ("photo 5 looks like a different person") match what the user sees; N comes from a
+shared counter (`SharedState.counters`), so two bot processes never give two photos one key. The set verdict
 is rebuilt from the `PhotoSignature`s kept in `Photo.quality["signature"]`, so it survives a
 restart without running face detection again.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from conversations.shared import messages as msg
 from conversations.shared.events import PhotoReceived
 from conversations.shared.gate import EngineGate
+from conversations.shared.ports import Counters
 from conversations.shared.sessions import add_photos, save_photos, session_photos, session_prefix
 from engine.intake import Assessment, Assessor
 from engine.types import PhotoSignature, SetAssessment
@@ -39,6 +41,18 @@ class IntakeResult:
 
 def photo_name(index: int) -> str:
     return f"photo {index}"
+
+
+def photo_number(photo: Photo) -> int:
+    """N of a stored photo's "photo N" (0 for a row without a signature)."""
+    name = str(photo.quality.get("signature", {}).get("name", ""))
+    number = name.removeprefix("photo ")
+    return int(number) if number.isdigit() else 0
+
+
+def numbers_key(session: SelfieSession) -> str:
+    """The `Counters` name a session's photo numbers come from."""
+    return f"selfies:{session.id}"
 
 
 def signatures(photos: Sequence[Photo]) -> list[PhotoSignature]:
@@ -96,6 +110,7 @@ async def take_photos(
     uploads: Sequence[PhotoReceived],
     *,
     engine_gate: EngineGate,
+    numbers: Counters,
     max_photos: int,
 ) -> IntakeResult:
     """Judge and keep `uploads` (up to the session's room), then re-judge the whole set.
@@ -107,7 +122,8 @@ async def take_photos(
     existing = await asyncio.to_thread(session_photos, db, session.id)
     room = max(0, max_photos - len(existing))
     accepted, refused = list(uploads[:room]), len(uploads) - min(room, len(uploads))
-    start = len(existing) + 1
+    floor = max((photo_number(p) for p in existing), default=0)
+    start = await numbers.reserve(numbers_key(session), len(accepted), floor=floor) if accepted else floor + 1
     names = [photo_name(start + i) for i in range(len(accepted))]
     assessments = await asyncio.gather(
         *(

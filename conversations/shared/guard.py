@@ -1,9 +1,10 @@
 """Who may talk to the bot, and how fast: per-user and per-chat token buckets, bans, admins.
 
 Checked by `Conversation` before any event does work (a flood of photos must not queue face
-detection for minutes, and a banned user must not reach the engine). Buckets live in memory:
-each bot process limits what it receives, which is what protects that process; the Bot
-API's own limits protect Telegram.
+detection for minutes, and a banned user must not reach the engine). `RateLimiter` keeps the
+buckets in this process's memory (embedded mode, one process); with Redis configured the
+buckets live there (`bot.coordination.RedisRateLimits`, the same arithmetic in one script),
+so a user is counted once however many bot processes share the token.
 """
 
 from __future__ import annotations
@@ -11,18 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from conversations.shared.events import ChatRef
-from conversations.shared.ports import ConversationConfig
+from conversations.shared.ports import ConversationConfig, RateVerdict
 
-
-class Verdict(StrEnum):
-    ALLOW = "allow"
-    THROTTLED = "throttled"
-    """Over the limit; the user has just been told to slow down."""
-    SILENT = "silent"
-    """Still over the limit and already told: drop without a reply (no reply floods)."""
+WARN_EVERY_S = 60.0
+"""A throttled user is told to slow down at most this often."""
 
 
 @dataclass
@@ -47,7 +42,7 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """One bucket per user and one per chat (a group chat shares its bucket)."""
+    """`RateLimits` in memory: one bucket per user and one per chat (a group chat shares its bucket)."""
 
     MAX_KEYS = 100_000
     """Buckets of quiet users are dropped past this many, so memory stays bounded."""
@@ -68,16 +63,19 @@ class RateLimiter:
             bucket = self._buckets[key] = TokenBucket(rate, burst)
         return bucket
 
-    def check(self, chat: ChatRef, cost: float = 1.0) -> Verdict:
+    def check(self, chat: ChatRef, cost: float = 1.0) -> RateVerdict:
         now = self.clock()
         user = self._bucket(("user", chat.platform, chat.user_id), self.user_rate, self.user_burst)
         room = self._bucket(("chat", chat.platform, chat.chat_id), self.chat_rate, self.chat_burst)
         if user.take(now, cost) and room.take(now, cost):
-            return Verdict.ALLOW
-        if now - user.warned_at < 60.0:
-            return Verdict.SILENT
+            return RateVerdict.ALLOW
+        if now - user.warned_at < WARN_EVERY_S:
+            return RateVerdict.SILENT
         user.warned_at = now
-        return Verdict.THROTTLED
+        return RateVerdict.THROTTLED
+
+    async def take(self, chat: ChatRef, cost: float = 1.0) -> RateVerdict:
+        return self.check(chat, cost)
 
 
 def is_admin(settings: ConversationConfig, chat: ChatRef) -> bool:

@@ -5,14 +5,22 @@ ports it uses (the job queue, the metrics it records, the limits and knobs it re
 protocols, and `bot/serve.py` hands in real ones (`bot.jobs.queue.JobQueue`,
 `bot.observability.Metrics`, the one `bot.settings.Settings`). Tests hand in the same real
 objects, or small fakes.
+
+`SharedState` is what bot processes must agree on when several serve one token behind a
+load balancer: rate-limit buckets, per-user locks, album assembly, selfie numbers. In
+embedded mode it lives in this process (`conversations.shared.coordination.local_state`);
+with Redis configured `bot.coordination.redis_state` keeps it in Redis.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
+from conversations.shared.events import ChatRef
 from storage.models import Job, JobState
 from storage.orders import OrderSpec
 
@@ -123,3 +131,49 @@ class Metrics(Protocol):
 
     def count_delivery(self, platform: str, outcome: str) -> None:
         """An album posted ("sent") or not ("failed")."""
+
+
+class RateVerdict(StrEnum):
+    ALLOW = "allow"
+    THROTTLED = "throttled"
+    """Over the limit; the user has just been told to slow down."""
+    SILENT = "silent"
+    """Still over the limit and already told: drop without a reply (no reply floods)."""
+
+
+class RateLimits(Protocol):
+    """A token bucket per user and one per chat (a group chat shares its bucket)."""
+
+    async def take(self, chat: ChatRef, cost: float = 1.0) -> RateVerdict:
+        """Take `cost` tokens from both buckets; over the limit, "throttled" once a minute
+        per user and "silent" in between."""
+
+
+class UserLocks(Protocol):
+    """One user's updates one at a time, whichever process receives them."""
+
+    def hold(self, platform: str, user_id: str) -> AbstractAsyncContextManager[None]: ...
+
+
+class Counters(Protocol):
+    """Numbers handed out once (a session's "photo N": its store key is `NN.jpg`)."""
+
+    async def reserve(self, name: str, count: int, *, floor: int = 0) -> int:
+        """The first of `count` consecutive numbers nobody got before, all above `floor`
+        (the highest number already in use, for counters that expired or never existed)."""
+
+
+class MediaGroups(Protocol):
+    """Telegram's albums arrive as separate updates, possibly at different processes."""
+
+    async def join(self, group_id: str, part: str, *, quiet_s: float) -> list[str] | None:
+        """Add `part`. The first part's caller waits until no part arrived for `quiet_s` and
+        gets every part in arrival order; the others get None at once."""
+
+
+@dataclass(frozen=True)
+class SharedState:
+    limits: RateLimits
+    locks: UserLocks
+    counters: Counters
+    albums: MediaGroups

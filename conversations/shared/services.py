@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conversations.shared.gate import EngineGate
-from conversations.shared.ports import ConversationConfig, JobQueue, Metrics, WebLinks
+from conversations.shared.ports import ConversationConfig, JobQueue, Metrics, SharedState, WebLinks
 from engine.pipeline import EngineResources
 from storage.database import Database
 from storage.photos import PhotoStore
@@ -30,3 +30,6 @@ class Services:
     """Verdict counts and reply times go here when set (`headshots serve` with a metrics port)."""
     links: WebLinks | None = None
     """Links into the web studio (/web, album pages, team dashboards) when it runs."""
+    shared: SharedState | None = None
+    """What bot processes on one token must agree on; None: this process's memory
+    (`conversations.shared.coordination.local_state`, right for a single process)."""

@@ -3,7 +3,10 @@
 All wiring sits in `TelegramBot._wire`: commands, photos and image documents (single or as
 albums), everything else as "unsupported", buttons, text, one error handler. Each callback
 translates an update into a conversation event and renders the replies; the dialogue lives
-in `conversations`. `handlers.platform.PlatformDriver` draws the replies and runs the
+in `conversations`. An album's updates are assembled through the conversation's
+`SharedState.albums` (in Redis when several bot processes share the token, so the parts
+may arrive anywhere and the album is still answered once, by the process that got the
+first part, which downloads every part). `handlers.platform.PlatformDriver` draws the replies and runs the
 background loop that posts progress edits and finished albums from the `Courier`. State is
 in our database, so PTB persistence is not used.
 """
@@ -45,7 +48,6 @@ from conversations.shared.events import (
 from conversations.shared.platform import PlatformLimits
 from conversations.shared.replies import Reply
 from handlers.platform import PlatformDriver, send_reply
-from handlers.telegram.albums import MediaGroupCollector
 from handlers.telegram.config import TelegramConfig
 from handlers.telegram.render import Renderer
 from handlers.telegram.teams import TeamHandlers
@@ -94,9 +96,6 @@ class TelegramBot:
     def __init__(self, settings: TelegramConfig, conversation: Conversation) -> None:
         self.settings = settings
         self.conversation = conversation
-        self.albums: MediaGroupCollector[PhotoReceived | None] = MediaGroupCollector(
-            settings.telegram_album_wait_s
-        )
         self.limit = min(settings.max_upload_bytes, BOT_API_DOWNLOAD_LIMIT)
         self.limits = PlatformLimits(
             PLATFORM, max_upload_bytes=self.limit, max_text=4096, media_group=10, deep_links=True
@@ -225,14 +224,18 @@ class TelegramBot:
         if image.size is not None and image.size > self.limit:
             await self._dispatch(update, UnsupportedInput("too_large", image.size, self.limit))
             return
-        download = asyncio.create_task(self._download(image))
         if image.album_id is None:
-            uploads = [await download]
+            uploads = [await self._download(image)]
         else:
-            group = await self.albums.join(image.album_id, download)
-            if group is None:
-                return  # another update of the album answers for all of them
-            uploads = group
+            parts = await self.conversation.shared.albums.join(
+                f"{PLATFORM}:{chat.chat_id}:{image.album_id}",
+                image.to_json(),
+                quiet_s=self.settings.telegram_album_wait_s,
+            )
+            if parts is None:
+                return  # the update that came first answers for the whole album
+            images = [IncomingImage.from_json(part) for part in parts]
+            uploads = list(await asyncio.gather(*(self._download(i) for i in images)))
         photos = [p for p in uploads if p is not None]
         renderer = Renderer(self.application.bot, chat.chat_id)
         if not photos:

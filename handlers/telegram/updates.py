@@ -5,6 +5,8 @@ No decisions about the dialogue here, only reading Telegram's objects.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -42,6 +44,14 @@ class IncomingImage:
     name: str
     size: int | None
     album_id: str | None
+
+    def to_json(self) -> str:
+        """What travels between bot processes while an album is assembled (`MediaGroups`)."""
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> IncomingImage:
+        return cls(**json.loads(text))
 
 
 def incoming_image(message: Message) -> IncomingImage | None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from bot.settings import Settings
 from conversations.shared.events import ChatRef
-from conversations.shared.guard import RateLimiter, TokenBucket, Verdict, is_admin
+from conversations.shared.guard import RateLimiter, TokenBucket, is_admin
+from conversations.shared.ports import RateVerdict as Verdict
 
 
 class Clock:
