@@ -4,8 +4,9 @@ It serves `getUpdates` (long polling) with the updates a test scripts through `E
 records every other call (`sendMessage`, `sendPhoto`, `sendMediaGroup`, `sendDocument`,
 `editMessageText`, `answerCallbackQuery`, `deleteMessage`, ...) with its parameters and
 uploaded files, and serves `getFile` plus file downloads for the files a test registered
-(the real photos in `../shared/faces/`). It speaks the wire format PTB uses: form fields
-with JSON-encoded objects, multipart uploads with `attach://` references.
+(the real photos in `../shared/faces/`). Once the bot called `setWebhook`, scripted updates
+are POSTed to that URL with its secret instead, as Telegram does. It speaks the wire format
+PTB uses: form fields with JSON-encoded objects, multipart uploads with `attach://` references.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from PIL import Image
 
@@ -100,6 +102,8 @@ class TelegramEmulator:
         self.blocked: set[str] = set()
         """Private chats whose user blocked the bot: every send answers 403."""
         self._contents: dict[tuple[str, int], tuple[str, Any]] = {}
+        self.webhook: tuple[str, str] | None = None
+        """(url, secret) of the last `setWebhook`: updates are POSTed there, not queued."""
 
     # Server lifecycle.
 
@@ -155,6 +159,16 @@ class TelegramEmulator:
     async def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         self.saw(update)
+        if self.webhook is not None:
+            url, secret = self.webhook
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+            async with aiohttp.ClientSession() as session:
+                answer = await session.post(url, json={"update_id": update_id, **update}, headers=headers)
+                if answer.status != 200:
+                    msg = f"the webhook answered {answer.status} to update {update_id}"
+                    raise AssertionError(msg)
+            self.delivered_update_ids.add(update_id)
+            return update_id
         async with self._new_update:
             self._updates.append({"update_id": update_id, **update})
             self._new_update.notify_all()
@@ -285,6 +299,10 @@ class TelegramEmulator:
                 "file_size": stored.size,
                 "file_path": f"documents/{file_id}.jpg",
             }, None
+        if method == "setWebhook":
+            self.webhook = (str(params["url"]), str(params.get("secret_token") or ""))
+        if method == "deleteWebhook":
+            self.webhook = None
         if method == "getChatMember":
             return self._chat_member(int(params["chat_id"]), int(params["user_id"])), None
         if method in {"sendMessage", "sendPhoto", "sendDocument"}:
