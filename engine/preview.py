@@ -25,15 +25,14 @@ import numpy as np
 from PIL import Image
 
 from engine.crops import SIDE_PER_EYE_MOUTH, crop_box
+from engine.framing import EYE_LINE, ZOOMS
 from engine.postprocess import PostProcessor
 from engine.postprocess.matte import clean_foreground, person_matte
 from engine.progress import CancelToken, ProgressEvent
 from engine.styles import StyleLibrary
 from engine.types import AssessedPhoto, Candidate, CandidateSpec, Face, GenerationRequest, as_array
-from engine.variations import ZOOMS
 
 PREVIEW_LABEL = "Studio retouch of your own photo (not an AI-generated headshot)"
-EYE_LINE = 0.40
 """Eyes at 40% of the frame height from the top: the usual headshot head room."""
 MIN_ZOOM = 6.0
 """Tightest frame (eye-to-mouth distances) when the selfie has little below the chin."""

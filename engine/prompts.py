@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from engine.conditioning import control_images
+from engine.framing import framed, zoom_for
 from engine.styles import SUBJECT_SLOT, VALUE_SLOTS, StyleTemplate
 from engine.types import Attribute, CandidateSpec, FaceCrop, GenerationRequest, IdentityProfile
 
@@ -174,7 +175,10 @@ def plan_candidates(
         if reference_faces:
             reference = reference_faces[index % len(reference_faces)]
             params["reference"] = reference.source_name
-            controls = control_images((k for k, w in template.controlnets.items() if w > 0), reference)
+            # Drawn as this candidate is framed: a chest-up shot gets a small head and its
+            # shoulders in view, a close-up a face that fills the frame.
+            pose = framed(reference, zoom_for(values.get("framing")))
+            controls = control_images((k for k, w in template.controlnets.items() if w > 0), pose)
         specs.append(
             CandidateSpec(
                 seed=rng.randint(0, _MAX_SEED),

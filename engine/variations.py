@@ -14,6 +14,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.framing import zoom_for
 from engine.prompts import plan_candidates
 from engine.styles import StyleTemplate
 from engine.types import Attribute, CandidateSpec, FaceCrop
@@ -27,20 +28,8 @@ the batch spreads over the person's real head poses (only the keypoints are used
 slightly softer selfie is as good a pose reference as the sharpest)."""
 LIGHTS = ("front", "left", "right", "butterfly")
 """Key-light positions the preview renders (the diffusion prompt carries the style's own)."""
-ZOOMS = {"close": 6.8, "head": 7.6, "chest": 9.0}
-"""Frame height in eye-to-mouth distances: a close headshot, head and shoulders, chest up."""
 MAX_TILT = 3.0
 """Degrees of head tilt a candidate may add, for a natural, unposed look."""
-
-
-def zoom_for(framing: str | None) -> str:
-    """The zoom that matches a style's framing text ("chest-up framing" -> "chest")."""
-    text = (framing or "").lower()
-    if "chest" in text or "waist" in text or "bust" in text:
-        return "chest"
-    if "close" in text or "tight" in text:
-        return "close"
-    return "head"
 
 
 def plan_variations(

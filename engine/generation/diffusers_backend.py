@@ -28,6 +28,7 @@ from PIL import Image
 
 from engine.conditioning import keypoints_image, make_control_image, reference_for
 from engine.errors import ModelUnavailableError, TransientGenerationError
+from engine.framing import framed, zoom_of
 from engine.generation import face_detail
 from engine.generation.adapters import aligned_face, identity_embeds, set_clip_embeds
 from engine.generation.loading import LoadedModels, load_models
@@ -190,13 +191,14 @@ class DiffusersBackend:
     ) -> Image.Image | None:
         """The spec's own image, else one made from the candidate's pose reference: the
         selfie named in `params["reference"]` (the one its other control images came from),
-        found by name so a chunk of a larger order picks the same one."""
+        found by name so a chunk of a larger order picks the same one, in the candidate's
+        framing."""
         if kind in spec.control_images:
             return spec.control_images[kind]
         if not request.reference_faces:
             return None
         reference = reference_for(spec.params.get("reference"), request.reference_faces, index)
-        return make_control_image(kind, reference)
+        return make_control_image(kind, framed(reference, zoom_of(spec.params)))
 
     def _pipeline(self, kinds: tuple[str, ...]) -> Any:
         """The base pipeline, or a ControlNet pipeline sharing its modules (built once per set)."""
