@@ -340,6 +340,7 @@ class Conversation:
         if callback.action in {Action.DELETE_YES, Action.DELETE_NO}:
             if callback.action == Action.DELETE_YES:
                 await self.teams.end_organised(user)  # the team is told, its data goes too
+                await self.servers.take_down_posts(user)  # results the user shared publicly
             async for reply in self.actions.delete(user, confirmed=callback.action == Action.DELETE_YES):
                 yield reply
             return

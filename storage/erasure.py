@@ -13,13 +13,13 @@ from sqlmodel import col, select
 
 from storage.database import Database
 from storage.models import (
-    CustomStyle,
     Job,
     JobState,
     OutboxEntry,
     Photo,
     Result,
     SelfieSession,
+    SharedPost,
     Team,
     TeamMember,
     User,
@@ -29,7 +29,7 @@ from storage.studio import is_studio, studio_prefix
 
 
 def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
-    """Remove every photo, result, job, session and membership of `user_id`.
+    """Remove every photo, result, job, session, membership and shared-post record of `user_id`.
 
     The user row itself stays (it holds the ban flag and keeps quotas honest); returns the
     number of files removed.
@@ -46,7 +46,7 @@ def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
         session.execute(delete(Photo).where(col(Photo.user_id) == user_id))
         session.execute(delete(TeamMember).where(col(TeamMember.user_id) == user_id))
         session.execute(delete(SelfieSession).where(col(SelfieSession.user_id) == user_id))
-        session.execute(delete(CustomStyle).where(col(CustomStyle.owner_id) == user_id))
+        session.execute(delete(SharedPost).where(col(SharedPost.user_id) == user_id))
         session.execute(update(User).where(col(User.id) == user_id).values(display_name=""))
     return store.delete_prefix(user_prefix(user_id))
 
@@ -170,13 +170,12 @@ def delete_team_member_data(db: Database, store: PhotoStore, team_id: int, user_
 
 
 def delete_team(db: Database, store: PhotoStore, team_id: int) -> int:
-    """A cancelled team order: every member's team data, the team's style and the team row."""
+    """A cancelled team order: every member's team data and the team row."""
     with db.session() as session:
         members = list(session.exec(select(TeamMember.user_id).where(TeamMember.team_id == team_id)))
         owners = list(session.exec(select(SelfieSession.user_id).where(SelfieSession.team_id == team_id)))
     removed = sum(delete_team_member_data(db, store, team_id, uid) for uid in {*members, *owners})
     with db.session() as session:
-        session.execute(delete(CustomStyle).where(col(CustomStyle.team_id) == team_id))
         session.execute(update(Job).where(col(Job.team_id) == team_id).values(team_id=None))
         session.execute(delete(Team).where(col(Team.id) == team_id))
     return removed

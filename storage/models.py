@@ -187,16 +187,15 @@ class TeamMember(SQLModel, table=True):
     joined_at: datetime = Field(default_factory=utcnow)
 
 
-class CustomStyle(SQLModel, table=True):
-    """A style template a user or a team defined; validated like the built-in ones."""
-
-    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+class SharedPost(SQLModel, table=True):
+    """A result the bot posted publicly at its owner's request (a Discord server's share
+    channel): recorded so /delete can take the post down with everything else."""
 
     id: int | None = Field(default=None, primary_key=True)
-    owner_id: int = Field(foreign_key="user.id", index=True)
-    team_id: int | None = Field(default=None, foreign_key="team.id")
-    name: str = Field(max_length=64)
-    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    user_id: int = Field(foreign_key="user.id", index=True)
+    platform: str = Field(max_length=16)
+    channel_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -11,7 +11,8 @@ runs in a thread, so no adapter's event loop waits on one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from conversations.servers.settings import (
     update_server_settings,
 )
 from conversations.servers.share import shared_result
+from conversations.shared import sessions
 from conversations.shared.callbacks import Action, CallbackError, CallbackSigner
 from conversations.shared.events import ChatRef
 from conversations.shared.keyboards import ButtonMaker
@@ -35,6 +37,14 @@ from engine.styles import StyleTemplate
 from storage.database import Database
 from storage.models import Job, User
 from storage.photos import PhotoStore
+from storage.shared_posts import PostRef, posts_of, record_post
+
+__all__ = ["PostRef", "PostRemover", "ServerPolicy", "SharePost"]
+
+log = logging.getLogger(__name__)
+
+PostRemover = Callable[[PostRef], Awaitable[None]]
+"""Takes one public post down on its platform (a post already gone counts as taken down)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class ServerPolicy:
         self.store = store
         self.signer = signer
         self.default_quota = default_quota
+        self._removers: dict[str, PostRemover] = {}
 
     def _of_chat(self, platform: str, chat_id: str) -> tuple[str, ServerSettings] | None:
         server_id = server_of_chat(self.db, platform, chat_id)
@@ -141,3 +152,39 @@ class ServerPolicy:
         if result is None or server.share_channel is None:
             return server_msg.SHARE_NOTHING
         return SharePost(server_id, server.share_channel, result.image, result.style, rank)
+
+    # -- public posts, and taking them down on /delete ------------------------------------
+
+    def remove_posts_with(self, platform: str, remover: PostRemover) -> None:
+        """The adapter that posts shares registers how it takes them down (at its start-up)."""
+        self._removers[platform] = remover
+
+    async def share_posted(self, chat: ChatRef, channel_id: str, message_id: str) -> None:
+        """Remember the post a share button made, so /delete can remove it."""
+        await asyncio.to_thread(self._record_post, chat, PostRef(chat.platform, channel_id, message_id))
+
+    def _record_post(self, chat: ChatRef, post: PostRef) -> None:
+        owner = sessions.find_user(self.db, chat.platform, chat.user_id)
+        if owner is not None and owner.id is not None:
+            record_post(self.db, owner.id, post)
+
+    async def take_down_posts(self, user: User) -> int:
+        """Remove the user's public posts before their data goes; returns how many are gone.
+
+        A post that cannot be removed (the bot lost its permission, the platform is down) is
+        logged and left: the erasure itself must not wait on a server's settings.
+        """
+        assert user.id is not None
+        removed = 0
+        for post in await asyncio.to_thread(posts_of, self.db, user.id):
+            remover = self._removers.get(post.platform)
+            if remover is None:
+                log.warning("no %s adapter here to remove post %s", post.platform, post.message_id)
+                continue
+            try:
+                await remover(post)
+            except Exception:
+                log.warning("could not remove %s post %s", post.platform, post.message_id, exc_info=True)
+                continue
+            removed += 1
+        return removed

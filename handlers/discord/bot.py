@@ -23,7 +23,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from conversations.servers import messages as server_msg
-from conversations.servers.policy import SharePost
+from conversations.servers.policy import PostRef, SharePost
 from conversations.shared import messages as msg
 from conversations.shared.callbacks import Action, CallbackError
 from conversations.shared.events import ButtonPressed, ChatRef, Command, Event, PhotoReceived, TextReceived
@@ -97,6 +97,7 @@ class HeadshotBot(commands.Bot):
             _shards, url, _limits = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         self.add_dynamic_items(ConversationButton, StylePicker, TeamButton)
+        self.conversation.servers.remove_posts_with(PLATFORM, self._take_down)
         self.tree.add_command(headshot_group(self))
         self.tree.add_command(team_group(self))
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
@@ -259,10 +260,17 @@ class HeadshotBot(commands.Bot):
             return
         channel = self.get_partial_messageable(int(post.channel_id), guild_id=int(post.server_id))
         caption = server_msg.SHARE_POST.format(member=interaction.user.mention, style=post.style)
-        await channel.send(caption, file=discord.File(io.BytesIO(post.image), "avatar_idea.jpg"))
+        sent = await channel.send(caption, file=discord.File(io.BytesIO(post.image), "avatar_idea.jpg"))
+        await self.conversation.servers.share_posted(chat, post.channel_id, str(sent.id))
         await interaction.followup.send(
             server_msg.SHARED.format(rank=post.rank, channel=f"<#{post.channel_id}>"), ephemeral=True
         )
+
+    async def _take_down(self, post: PostRef) -> None:
+        """Delete one of the bot's share posts (/delete); one already gone is fine."""
+        channel = self.get_partial_messageable(int(post.channel_id))
+        with contextlib.suppress(discord.NotFound):
+            await channel.get_partial_message(int(post.message_id)).delete()
 
     # -- albums and progress nobody asked for at that moment --------------------------------
 

@@ -14,13 +14,13 @@ from sqlmodel import SQLModel, select
 from storage.database import Database
 from storage.models import (
     ChatSettings,
-    CustomStyle,
     Job,
     JobState,
     OutboxEntry,
     Photo,
     Result,
     SelfieSession,
+    SharedPost,
     Team,
     TeamMember,
     User,
@@ -72,7 +72,7 @@ def _populate(db: Database) -> dict[str, object]:
             [
                 OutboxEntry(job_id=job.id, platform="telegram", chat_id="42", payload={"n": 1}),
                 TeamMember(team_id=team.id, user_id=user.id, display_name="Ada", pick_result_id=result.id),
-                CustomStyle(owner_id=user.id, team_id=team.id, name="acme", spec={"prompt": "x"}),
+                SharedPost(user_id=user.id, platform="discord", channel_id="c1", message_id="m1"),
                 ChatSettings(platform="discord", chat_id="g1", settings={"quota": 2}),
             ]
         )
@@ -97,7 +97,7 @@ def test_every_model_round_trips(any_db: Database) -> None:
         assert session.exec(select(Result)).one().rank == 1
         assert session.exec(select(OutboxEntry)).one().payload == {"n": 1}
         assert session.exec(select(TeamMember)).one().pick_result_id is not None
-        assert session.exec(select(CustomStyle)).one().spec == {"prompt": "x"}
+        assert session.exec(select(SharedPost)).one().message_id == "m1"
         assert session.exec(select(ChatSettings)).one().settings == {"quota": 2}
 
 

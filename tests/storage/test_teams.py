@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from storage.database import Database
 from storage.erasure import delete_team, delete_team_member_data
-from storage.models import CustomStyle, Job, Photo, Result, SelfieSession, Team, TeamMember, User
+from storage.models import Job, Photo, Result, SelfieSession, Team, TeamMember, User
 from storage.photos import LocalPhotoStore
 from storage.teams import join_team, member_progress, open_team_in_chat, team_by_code
 from tests.conversations.teams.team_rows import make_team
@@ -55,11 +55,9 @@ def test_member_leaves_with_team_data_only(any_db: Database, photo_store: LocalP
 def test_cancel_removes_everyones_data(any_db: Database, photo_store: LocalPhotoStore) -> None:
     team = make_team(any_db, photo_store, [("Ann", "picked"), ("Ben", "ready"), ("Cy", "generating")])
     assert team.id is not None
-    with any_db.session() as session:
-        session.add(CustomStyle(owner_id=team.organiser_id, team_id=team.id, name="team-x", spec={}))
     assert _files(photo_store) > 0
     delete_team(any_db, photo_store, team.id)
     assert _files(photo_store) == 0
-    for model in (Team, TeamMember, SelfieSession, Photo, Job, Result, CustomStyle):
+    for model in (Team, TeamMember, SelfieSession, Photo, Job, Result):
         assert _count(any_db, model) == 0, model.__name__
     assert _count(any_db, User) == 4, "user rows stay (bans and quotas)"

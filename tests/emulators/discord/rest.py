@@ -109,6 +109,8 @@ class RestSide(EmulatorState):
                 return self._create_message(int(channel_id), call)
             case ("PATCH", ["channels", channel_id, "messages", message_id]):
                 return self._edit_message(int(message_id), call)
+            case ("DELETE", ["channels", channel_id, "messages", message_id]):
+                return self._delete_message(int(channel_id), int(message_id))
             case ("GET", ["channels", channel_id]) if int(channel_id) in self.channels:
                 return 200, self.channels[int(channel_id)]
             case ("POST", ["channels", _channel_id, "typing"]):
@@ -173,6 +175,19 @@ class RestSide(EmulatorState):
             return 404, error(10008, "Unknown Message")
         self._apply_edit(message, call)
         return 200, message.payload()
+
+    def _delete_message(self, channel_id: int, message_id: int) -> tuple[int, Any]:
+        """DELETE /channels/{channel.id}/messages/{message.id}: 204. Discord: "If operating on a
+        guild channel and trying to delete a message that was not sent by the current user, this
+        endpoint requires the MANAGE_MESSAGES permission" (the emulated bot has none: 403 50013)."""
+        message = self.messages.get(message_id)
+        if message is None or message.channel_id != channel_id:
+            return 404, error(10008, "Unknown Message")
+        if message.author["id"] != str(self.application_id):
+            return 403, error(50013, "Missing Permissions")
+        del self.messages[message_id]
+        self.deleted.append(message_id)
+        return 204, None
 
     def _callback(self, interaction_id: int, token: str, call: Call) -> tuple[int, Any]:
         record = self.interactions.get(interaction_id)

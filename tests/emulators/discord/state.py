@@ -47,6 +47,8 @@ class EmulatorState:
         self.members: dict[int, Member] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, Message] = {}
+        self.deleted: list[int] = []
+        """Ids of messages deleted through the API, in order."""
         self.calls: list[Call] = []
         self.commands: list[dict[str, Any]] = []
         self.interactions: dict[int, dict[str, Any]] = {}

@@ -10,7 +10,7 @@ from sqlmodel import select
 from conversations.shared.callbacks import Action
 from conversations.shared.states import DELIVERED
 from handlers.discord.components import action_of
-from storage.models import ChatSettings, Job, JobState, SelfieSession
+from storage.models import ChatSettings, Job, JobState, SelfieSession, SharedPost
 from tests.emulators.discord import ChannelOption, Message
 from tests.handlers.discord.conftest import DiscordWorld
 
@@ -126,6 +126,17 @@ async def test_member_gets_an_avatar_album_in_dms(world: DiscordWorld, person_a_
         assert job.platform == "discord"
         assert job.style == avatar.name
         assert len(session.exec(select(ChatSettings)).all()) == 2  # the server's settings and the DM's link
+
+    # /delete takes the public post down with everything else (its record goes too).
+    asked = await emu.slash(alice, world.general, "headshot", "delete")
+    question = await world.answer(asked, "the delete question")
+    yes = next(c for c in question.custom_ids() if action_of(c) == Action.DELETE_YES)
+    done = await world.answer(await emu.press(alice, question, yes), "the deletion")
+    assert done.text().startswith("Done:")
+    assert emu.deleted == [post.id]
+    assert not emu.bot_messages(world.showcase)
+    with world.db.session() as session:
+        assert not session.exec(select(SharedPost)).all()
 
 
 def _album_delivered(world: DiscordWorld) -> bool:

@@ -15,10 +15,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from bot.jobs.events import LocalUpdatePublisher
 
 from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
-from bot.jobs.events import LocalUpdatePublisher
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
 from conversations.dialogue import Conversation
