@@ -161,6 +161,14 @@ class TeamOrders:
         log.info("team order %s (%s) created in %s:%s", team.id, template.name, chat.platform, chat.chat_id)
         text, buttons = await asyncio.to_thread(self.card, team)
         await asyncio.to_thread(store_teams.save_team, self.db, team, params={"card_text": text})
+        links = self.services.links
+        dashboard = links.team(team.id, user.id) if links is not None and team.id is not None else None
+        if dashboard is not None:  # the organiser's, so never in the group
+            self._send_later(
+                chat.platform,
+                chat.private_chat_id,
+                Text(msg.WEB_TEAM_LINK.format(team=team.name, url=dashboard)),
+            )
         yield ProgressMessage(text, buttons)
 
     async def card_sent(self, chat: ChatRef, message_id: str) -> bool:

@@ -107,7 +107,7 @@ class WebStudio:
     async def start(self) -> str:
         """Bind and serve; the address it answers at."""
         port = self.settings.web_port if self.settings.web_port is not None else DEFAULT_PORT
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, port)
         await site.start()
@@ -125,6 +125,8 @@ class WebStudio:
             self._courier.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._courier
+        for chat in self.chats.values():
+            await chat.close()
         if self._runner is not None:
             await self._runner.cleanup()
 

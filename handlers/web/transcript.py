@@ -76,6 +76,7 @@ class WebChat:
     files: OrderedDict[str, StoredFile] = field(default_factory=OrderedDict)
     version: int = 0
     greeted: bool = False
+    closed: bool = False
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -111,12 +112,20 @@ class WebChat:
             total -= len(dropped.data)
         return f"/files/{file_id}/{filename}"
 
+    async def close(self) -> None:
+        """Answer every waiting poll now (the server is stopping)."""
+        async with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
     async def since(self, version: int, wait_s: float) -> tuple[int, list[dict[str, Any]]]:
         """Messages newer than `version`, waiting up to `wait_s` for one."""
         async with self._changed:
             if self.version <= version:
                 try:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: self.version > version), wait_s)
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: self.version > version or self.closed), wait_s
+                    )
                 except TimeoutError:
                     return self.version, []
             newer = [m.to_json() for m in self.messages.values() if m.version > version]

@@ -1,0 +1,266 @@
+"""The web studio in a real browser: Debian's Chromium driven by Playwright.
+
+One browser for the module and one studio (the real engine, preview backend, embedded
+worker); each test opens its own browser contexts (a context is a browser profile: its own
+cookies). Screenshots of the main screens go to `HEADSHOTS_SCREENSHOTS` (a folder), else to
+this run's pytest temporary folder (docs/web.md says how to regenerate them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from PIL import Image
+from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlmodel import col, select
+
+from conversations.shared import messages as msg
+from engine.pipeline import EngineResources
+from storage import teams as store_teams
+from storage.models import Job, JobState, Photo, Result, SelfieSession, User, utcnow
+from tests.handlers.web.conftest import WebHarness, start_studio
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CHROMIUM = os.environ.get("HEADSHOTS_CHROMIUM", "/usr/bin/chromium")
+WAIT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = os.environ.get("HEADSHOTS_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def studio(
+    tmp_path_factory: pytest.TempPathFactory, web_engines: tuple[EngineResources, EngineResources]
+) -> AsyncIterator[WebHarness]:
+    harness = await start_studio(tmp_path_factory.mktemp("web") / "data", web_engines)
+    yield harness
+    await harness.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` (or set HEADSHOTS_CHROMIUM)")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        await chromium.close()
+
+
+def bot(page: Page, text: str) -> Any:
+    """The last message from the bot that contains `text`."""
+    return page.locator(".msg.bot", has_text=text).last
+
+
+async def press(page: Page, label: str) -> None:
+    await page.get_by_role("button", name=label, exact=True).last.click()
+
+
+async def test_selfies_to_album_and_full_resolution_download(
+    studio: WebHarness,
+    browser: Browser,
+    person_a_paths: list[Path],
+    faces_dir: Path,
+    screenshots: Path,
+) -> None:
+    context = await browser.new_context(base_url=studio.address, viewport={"width": 900, "height": 1000})
+    page = await context.new_page()
+    await page.goto("/")
+    await expect(bot(page, "photos of just you")).to_be_visible()
+
+    impostor = faces_dir / "people" / "obama_1.jpg"
+    await page.set_input_files("#files", [*map(str, person_a_paths), str(impostor)])
+    last = len(person_a_paths) + 1
+    verdict = bot(page, f"Photo {last} ")
+    await expect(verdict).to_be_visible(timeout=WAIT_MS)
+    assert "looks like a different person" in await verdict.inner_text()
+    assert "6 of 6 good photos" in await verdict.inner_text()
+    texts = await page.locator(".msg.bot").all_inner_texts()
+    for number in range(1, last + 1):
+        assert sum(f"Photo {number}" in t for t in texts) == 1, f"one verdict for photo {number}"
+    assert any("Photo 4: The photo is only 330x512 pixels" in t for t in texts)
+    await page.screenshot(path=screenshots / "1-verdicts.png", full_page=True)
+
+    await press(page, msg.CHOOSE_STYLE)
+    await expect(bot(page, msg.STYLE_PICKER_ONE_PAGE)).to_be_visible()
+    await press(page, "Corporate")
+    preview = page.locator(".msg.image", has_text="retouch").last
+    await expect(preview.locator("img")).to_be_visible(timeout=WAIT_MS)
+    await page.screenshot(path=screenshots / "2-preview.png", full_page=True)
+    await press(page, msg.LOOKS_GOOD)
+    await expect(bot(page, "Place the order?")).to_be_visible()
+    await press(page, msg.CONFIRM)
+    progress = page.locator(".msg.progress").last
+    await expect(progress).to_be_visible()
+    await page.screenshot(path=screenshots / "3-progress.png", full_page=True)
+
+    gallery = page.locator(".msg.gallery").last
+    await expect(gallery.locator("figure")).to_have_count(3, timeout=WAIT_MS)
+    assert await gallery.locator("figcaption").all_inner_texts() == ["#1", "#2", "#3"]
+    await expect(bot(page, msg.AFTER_ALBUM)).to_be_visible()
+    await expect(progress).to_contain_text("100%")
+    await page.screenshot(path=screenshots / "4-album.png", full_page=True)
+
+    await press(page, msg.FULL_RESOLUTION)
+    documents = page.locator(".msg.document a.download")
+    await expect(documents).to_have_count(3)
+    async with page.expect_download() as download_info:
+        await documents.first.click()
+    download = await download_info.value
+    downloaded = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    job, results = _album(studio)
+    stored = studio.store.get_bytes(results[0].store_key)
+    assert downloaded == stored, "the file as stored, not recompressed"
+    assert np.array_equal(_pixels(downloaded), _pixels(stored))
+    first_file = await documents.first.get_attribute("href")
+
+    album_url = f"/album/{job.id}"
+    await expect(page.locator(f"a[href='{album_url}']")).to_have_count(1)
+    await page.goto(album_url)
+    await expect(page.locator(".gallery figure")).to_have_count(3)
+    await page.screenshot(path=screenshots / "5-album-page.png", full_page=True)
+    async with page.expect_download() as zip_info:
+        await page.locator("a.zip").click()
+    with zipfile.ZipFile(Path(await (await zip_info.value).path())) as archive:
+        assert archive.read("headshot_01.jpg") == stored
+
+    # A second browser is another user: the first one's album and files are not found.
+    stranger = await browser.new_context(base_url=studio.address)
+    other = await stranger.new_page()
+    await other.goto("/")
+    for url in (album_url, f"{album_url}/1.jpg", f"{album_url}/album.zip", first_file):
+        assert url is not None
+        response = await other.request.get(url)
+        assert response.status == 404, url
+    await stranger.close()
+    await context.close()
+
+
+async def test_team_dashboard_shows_each_members_state(
+    studio: WebHarness, browser: Browser, person_a_paths: list[Path], screenshots: Path
+) -> None:
+    team, organiser_id = _three_member_team(studio, person_a_paths[0].read_bytes())
+    assert team.id is not None
+    link = studio.studio.links.team(team.id, organiser_id)
+    assert link is not None
+    context = await browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    page = await context.new_page()
+    await page.goto(link)
+    rows = page.locator("table.members tr")
+    await expect(rows).to_have_count(3)
+    assert [await r.get_attribute("data-status") for r in await rows.all()] == ["joined", "ready", "picked"]
+    await expect(rows.nth(0)).to_contain_text("Ada")
+    await expect(rows.nth(1)).to_contain_text("selfies ready")
+    await expect(rows.nth(2).locator("img")).to_be_visible()
+    await expect(page.locator(".totals")).to_contain_text("Done 1 of 3")
+    await page.screenshot(path=screenshots / "6-team-dashboard.png", full_page=True)
+
+    await page.get_by_role("button", name="⏰").click()
+    await expect(rows.nth(1).locator(".reminded")).to_have_text("⏰")
+    pending = [item for platform, item in studio.conversation.teams.pending if platform == "telegram"]
+    assert [item.chat_id for item in pending] == ["bea"], "only who still has to act and has a chat"
+    async with page.expect_download() as zip_info:
+        await page.locator("a.zip").click()
+    with zipfile.ZipFile(Path(await (await zip_info.value).path())) as archive:
+        assert any(re.search(r"Cy\.jpg$", name) for name in archive.namelist())
+
+    stranger = await browser.new_context()
+    forged = link[:-3] + ("abc" if not link.endswith("abc") else "xyz")
+    response = await (await stranger.new_page()).goto(forged)
+    assert response is not None
+    assert response.status == 404
+    await stranger.close()
+    await context.close()
+
+
+def _album(harness: WebHarness) -> tuple[Job, list[Result]]:
+    with harness.db.session() as session:
+        job = session.exec(select(Job).where(Job.platform == "web", Job.state == JobState.DONE)).one()
+        results = list(session.exec(select(Result).where(Result.job_id == job.id).order_by(col(Result.rank))))
+    return job, results
+
+
+def _pixels(data: bytes) -> np.ndarray[Any, Any]:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def _three_member_team(harness: WebHarness, jpeg: bytes) -> tuple[Any, int]:
+    """A telegram team: Ada joined, Bea's selfies are ready, Cy picked a headshot."""
+    db, store = harness.db, harness.store
+    with db.session() as session:
+        users = [
+            User(platform="telegram", platform_user_id=name.lower(), display_name=name)
+            for name in ("Org", "Ada", "Bea", "Cy")
+        ]
+        session.add_all(users)
+        session.commit()
+        for user in users:
+            session.refresh(user)
+        ids = [u.id for u in users]
+    assert all(ids)
+    organiser, ada, bea, cy = (int(i) for i in ids if i is not None)
+    team = store_teams.create_team(
+        db,
+        name="Acme",
+        platform="telegram",
+        chat_id="-500",
+        organiser_id=organiser,
+        style="corporate",
+        photos_per_member=4,
+        deadline=utcnow() + timedelta(days=2),
+        params={"reminded": []},
+    )
+    assert team.id is not None
+    for user_id, name in ((ada, "Ada"), (bea, "Bea"), (cy, "Cy")):
+        store_teams.join_team(db, team.id, user_id, name)
+    with db.session() as session:
+        ready = SelfieSession(
+            user_id=bea, chat_id="bea", team_id=team.id, state="collecting", data={"ready": True}
+        )
+        done = SelfieSession(user_id=cy, chat_id="cy", team_id=team.id, state="delivered")
+        session.add_all([ready, done])
+        session.commit()
+        session.refresh(ready)
+        session.refresh(done)
+        session.add(Photo(session_id=ready.id, user_id=bea, store_key="x", sha256="0", ok=True))  # type: ignore[arg-type]
+        job = Job(
+            user_id=cy,
+            session_id=done.id,
+            team_id=team.id,
+            platform="telegram",
+            chat_id="cy",
+            style="corporate",
+            state=JobState.DONE,
+        )
+        session.add(job)
+        session.commit()
+        key = f"users/{cy}/results/{job.id}/01.jpg"
+        store.put_bytes(key, jpeg)
+        result = Result(job_id=job.id, rank=1, store_key=key)
+        session.add(result)
+        session.commit()
+        session.refresh(result)
+        result_id = result.id
+    member = store_teams.membership(db, team.id, cy)
+    assert member is not None
+    assert member.id is not None
+    store_teams.set_pick(db, member.id, result_id, state="picked")
+    return team, organiser
