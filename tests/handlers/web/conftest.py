@@ -98,7 +98,6 @@ async def start_studio(
         db=db,
         store=store,
         engine=engines[1],
-        publisher=LocalUpdatePublisher(),
         name="embedded-test",
     )
     runner = EmbeddedRunner(ctx, poll_s=0.2)
