@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, union, update
+from sqlalchemy import and_, delete, or_, union, update
 from sqlmodel import col, select
 
 from storage.database import Database
@@ -26,6 +26,7 @@ from storage.models import (
 )
 from storage.photos import USERS_PREFIX, PhotoStore, user_prefix
 from storage.studio import is_studio, studio_prefix
+from storage.teams import OPEN
 
 
 def delete_user_data(db: Database, store: PhotoStore, user_id: int) -> int:
@@ -102,7 +103,9 @@ def delete_expired_records(db: Database, older_than: datetime) -> int:
     """Retention for rows, after the files: finished jobs created before `older_than` with their
     parameters (a "more like" order keeps a face embedding there), results and outbox entries
     (delivered or not: nothing of them is left to post); sessions untouched since, with their
-    photo rows; and the display name of anyone with nothing left. Returns the rows removed."""
+    photo rows; teams that ended (cancelled, or past their deadline) before then, with their
+    member rows (names and picks); and the display name of anyone with nothing left. Returns
+    the rows removed."""
     with db.session() as session:
         job_ids = list(
             session.exec(select(Job.id).where(Job.created_at < older_than, col(Job.state).in_(FINISHED)))
@@ -126,6 +129,23 @@ def delete_expired_records(db: Database, older_than: datetime) -> int:
         session.execute(update(Job).where(col(Job.session_id).in_(session_ids)).values(session_id=None))
         session.execute(delete(Photo).where(col(Photo.session_id).in_(session_ids)))
         session.execute(delete(SelfieSession).where(col(SelfieSession.id).in_(session_ids)))
+        team_ids = list(
+            session.exec(
+                select(Team.id).where(
+                    Team.created_at < older_than,
+                    or_(
+                        col(Team.state) != OPEN,
+                        and_(col(Team.deadline).is_not(None), col(Team.deadline) < older_than),
+                    ),
+                )
+            )
+        )
+        session.execute(update(Job).where(col(Job.team_id).in_(team_ids)).values(team_id=None))
+        session.execute(
+            update(SelfieSession).where(col(SelfieSession.team_id).in_(team_ids)).values(team_id=None)
+        )
+        session.execute(delete(TeamMember).where(col(TeamMember.team_id).in_(team_ids)))
+        session.execute(delete(Team).where(col(Team.id).in_(team_ids)))
         still_here = union(
             select(Job.user_id),
             select(SelfieSession.user_id),
@@ -138,7 +158,7 @@ def delete_expired_records(db: Database, older_than: datetime) -> int:
             .where(col(User.display_name) != "")
             .values(display_name="")
         )
-    return len(job_ids) + len(session_ids)
+    return len(job_ids) + len(session_ids) + len(team_ids)
 
 
 def delete_team_member_data(db: Database, store: PhotoStore, team_id: int, user_id: int) -> int:

@@ -10,7 +10,18 @@ from sqlmodel import select
 
 from bot.retention import purge_once
 from storage.database import Database
-from storage.models import Job, JobState, OutboxEntry, Photo, Result, SelfieSession, User, utcnow
+from storage.models import (
+    Job,
+    JobState,
+    OutboxEntry,
+    Photo,
+    Result,
+    SelfieSession,
+    Team,
+    TeamMember,
+    User,
+    utcnow,
+)
 from storage.photos import LocalPhotoStore
 
 OLD = utcnow() - timedelta(days=40)
@@ -60,3 +71,33 @@ def test_retention_purges_old_jobs_sessions_outbox_and_display_names(
     assert names[gone] == "", "nothing left of them: not even their name"
     assert names[running] == "Name 2"
     assert names[recent] == "Name 3"
+
+
+def _team(db: Database, code: str, *, when: datetime, state: str, deadline: datetime | None = None) -> int:
+    """A team with one member who made an order for it."""
+    organiser = _person(db, f"org-{code}", when=when)
+    with db.session() as session:
+        team = Team(
+            code=code, name=f"Team {code}", platform="telegram", chat_id="-100", organiser_id=organiser,
+            style="corporate", state=state, deadline=deadline, created_at=when,
+        )  # fmt: skip
+        session.add(team)
+        session.flush()
+        assert team.id is not None
+        session.add(TeamMember(team_id=team.id, user_id=organiser, display_name=f"Member {code}"))
+        return team.id
+
+
+def test_retention_removes_teams_that_ended_before_the_cutoff_with_their_member_names(
+    sqlite_db: Database, photo_store: LocalPhotoStore
+) -> None:
+    cancelled = _team(sqlite_db, "cancel01", when=OLD, state="cancelled")
+    expired = _team(sqlite_db, "expire01", when=OLD, state="open", deadline=OLD + timedelta(days=1))
+    running = _team(sqlite_db, "running1", when=OLD, state="open", deadline=utcnow() + timedelta(days=1))
+    recent = _team(sqlite_db, "recent01", when=utcnow(), state="cancelled")
+    purge_once(sqlite_db, photo_store, retention_days=30)
+    with sqlite_db.session() as session:
+        assert {team.id for team in session.exec(select(Team))} == {running, recent}
+        names = {member.display_name for member in session.exec(select(TeamMember))}
+    assert names == {"Member running1", "Member recent01"}
+    assert {cancelled, expired}.isdisjoint({running, recent})
