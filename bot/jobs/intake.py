@@ -11,6 +11,15 @@ The job carries the upload's bytes and comes back with the verdict, the signatur
 (box, landmarks, embedding: previews crop from it) and the decoded photo re-encoded without
 metadata (what the store keeps). If no worker answers within `intake_timeout_s`, the bot
 judges the photo itself: slower, never lost.
+
+Each upload is judged once (idempotent by its verdict key, the upload's SHA-256 and photo
+name): the SAQ job carries the key, so the same upload sent again while it is out (or within
+`RESULT_TTL_S` after) follows the first job instead of queueing a second; and whoever judges
+it first takes a claim in Redis (`keys.VERDICT_CLAIM`). Under overload the bot claims it only
+while no worker has started: then it aborts the job and judges the photo itself, and a worker
+that dequeues the job anyway finds the claim and skips it. A worker already judging it is
+waited for, once more the timeout, and judged here only if it still does not answer (the
+worker died: the one case where a verdict may be judged twice).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import hashlib
 import io
 import logging
 import time
@@ -30,7 +40,7 @@ from saq.job import Job as SaqJob
 from saq.job import Status
 from saq.types import Context
 
-from bot.jobs.keys import INTAKE_FUNCTION
+from bot.jobs.keys import INTAKE_FUNCTION, VERDICT_CLAIM
 from bot.settings import Settings
 from conversations.shared.gate import EngineGate
 from engine.intake import Assessment, Assessor
@@ -49,7 +59,25 @@ from storage.photos import encode_without_metadata
 log = logging.getLogger(__name__)
 
 RESULT_TTL_S = 600
-"""A verdict's SAQ record is only read once, right away; it expires after this."""
+"""A verdict's SAQ record (and its claim) expires after this: an upload sent again within it
+gets the same verdict without being judged again."""
+BOT_CLAIM = "bot"
+"""The claim's value when the bot judges an upload itself."""
+
+
+def verdict_key(data: bytes, name: str) -> str:
+    """What makes one upload's verdict: its bytes and the name it is judged under."""
+    return f"{hashlib.sha256(data).hexdigest()}:{name}"
+
+
+async def claim_verdict(queue: Queue, key: str, judge: str) -> str | None:
+    """Take the right to judge `key`; returns None when taken, else who holds it."""
+    redis: Any = getattr(queue, "redis")  # noqa: B009 - SAQ's RedisQueue holds the client
+    claim = f"{queue.name}:{VERDICT_CLAIM}:{key}"
+    if await redis.set(claim, judge, nx=True, ex=RESULT_TTL_S):
+        return None
+    holder = await redis.get(claim)
+    return holder.decode() if isinstance(holder, bytes) else str(holder)
 
 
 def intake_queue(settings: Settings) -> Queue:
@@ -141,10 +169,14 @@ def assessment_from_json(data: dict[str, Any]) -> Assessment:
     return Assessment(report, assessed, PhotoSignature.from_json(data["signature"]), data["seconds"])
 
 
-async def assess_upload(ctx: Context, *, data: str, name: str) -> dict[str, Any]:
-    """The SAQ job function on an intake worker: one upload in, its verdict out."""
+async def assess_upload(ctx: Context, *, data: str, name: str, key: str = "") -> dict[str, Any]:
+    """The SAQ job function on an intake worker: one upload in, its verdict out. An upload the
+    bot already judges itself (its claim says "bot") is skipped: `{"skipped": ...}`."""
     assessor: Assessor = ctx["assessor"]  # type: ignore[typeddict-item]
     worker_name: str = ctx["worker_name"]  # type: ignore[typeddict-item]
+    if key and (holder := await claim_verdict(ctx["worker"].queue, key, worker_name)) == BOT_CLAIM:
+        log.info("%s skipped %s: the bot judges it", worker_name, name)
+        return {"skipped": f"judged by {holder}"}
     assessment = await asyncio.to_thread(assessor.assess, base64.b64decode(data), name)
     return assessment_to_json(assessment, judged_by=worker_name)
 
@@ -166,6 +198,8 @@ class QueuedAssessor(Assessor):
             min_photos=local.min_photos,
             working_side=local.working_side,
         )
+        self.local = local
+        """Judges a photo no worker answered for (the one the conversation had before)."""
         self.queue = queue
         self.loop = loop
         self.timeout_s = timeout_s
@@ -183,7 +217,7 @@ class QueuedAssessor(Assessor):
         if isinstance(result, str):
             log.warning("no intake worker judged %s (%s); judging it in this process", name, result)
             self.last_judged_by = ""
-            return super().assess(data, name)
+            return self.local.assess(data, name)
         self.last_judged_by = str(result.get("judged_by", ""))
         assessment = assessment_from_json(result)
         log.debug("%s judged %s in %.0f ms", self.last_judged_by, name, assessment.seconds * 1e3)
@@ -191,27 +225,48 @@ class QueuedAssessor(Assessor):
 
     async def _remote(self, data: bytes, name: str) -> dict[str, Any] | str:
         """The worker's answer, or why there is none (never raises: the caller falls back)."""
-        job = SaqJob(
-            function=INTAKE_FUNCTION,
-            kwargs={"data": base64.b64encode(data).decode(), "name": name},
-            timeout=max(1, int(self.timeout_s)),
-            retries=2,  # a verdict swept by mistake is tried again, not lost
-            ttl=RESULT_TTL_S,
-        )
+        key = verdict_key(data, name)
         try:
-            queued = await self.queue.enqueue(job)
-            if queued is None:
-                return "the intake queue refused the job"
-            try:
-                await queued.refresh(until_complete=self.timeout_s)
-            except TimeoutError:
-                await self.queue.abort(queued, "no intake worker answered in time")
-                return f"no answer within {self.timeout_s:.0f} s"
+            queued = await self._job(key, data, name)
+            if isinstance(queued, str):
+                return queued
+            for wait in ("first", "again"):
+                try:
+                    await queued.refresh(until_complete=self.timeout_s)
+                    break
+                except TimeoutError:
+                    holder = await claim_verdict(self.queue, key, BOT_CLAIM)
+                    if holder is None or holder == BOT_CLAIM or wait == "again":
+                        await self.queue.abort(queued, "no intake worker answered in time")
+                        return f"no answer within {self.timeout_s:.0f} s"
+                    log.info("%s is still judging %s; waiting once more", holder, name)
         except Exception as exc:  # noqa: BLE001 - Redis down, a bad record: the bot judges instead
             return f"{type(exc).__name__}: {exc}"
         if queued.status != Status.COMPLETE or not isinstance(queued.result, dict):
             return f"intake job {queued.status}: {queued.error}"
+        if "skipped" in queued.result:
+            return f"intake job skipped ({queued.result['skipped']})"
         return queued.result
+
+    async def _job(self, key: str, data: bytes, name: str) -> SaqJob | str:
+        """The job judging this upload: the one already out (or just done) under its key, or
+        a new one."""
+        for _ in range(2):
+            existing = await self.queue.job(key)
+            if existing is not None and existing.status not in {Status.ABORTED, Status.FAILED}:
+                return existing
+            job = SaqJob(
+                function=INTAKE_FUNCTION,
+                kwargs={"data": base64.b64encode(data).decode(), "name": name, "key": key},
+                key=key,
+                timeout=max(1, int(2 * self.timeout_s)),  # the bot waits twice for a busy worker
+                retries=2,  # a verdict swept by mistake is tried again, not lost
+                ttl=RESULT_TTL_S,
+            )
+            queued = await self.queue.enqueue(job)
+            if queued is not None:
+                return queued
+        return "the intake queue refused the job"
 
 
 async def plug_intake(

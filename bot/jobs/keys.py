@@ -35,3 +35,8 @@ ALBUM_PARTS = "album:parts"
 
 ALBUM_WAKE = "album:wake"
 """List: one entry per part after the first; the leader pops them to know parts still come."""
+
+VERDICT_CLAIM = "verdict:claim"
+"""String, set once, on the intake queue's name: who judges one upload — an intake worker's
+name, or "bot" when the bot judges it itself after waiting too long (+ the verdict key,
+`<sha256 of the upload>:<photo name>`). Whoever does not hold it does not judge."""
