@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bot.jobs.context import WorkerContext
+from conversations.personal.selfies import photo_name
 from engine.album import album_manifest, item_record
 from engine.errors import EngineError, ModelUnavailableError
 from engine.pipeline import EngineResources, PipelineRequest, run_pipeline
@@ -31,6 +32,14 @@ EMPTY_ALBUM_MESSAGE = (
     "None of the headshots made from these selfies passed our checks (likeness, one clear face). "
     "Try again with brighter, sharper selfies facing the camera."
 )
+
+
+def selfie_name(key: str) -> str:
+    """The name the chat gave a stored selfie ("photo 3" for `.../03.jpg`), so what a worker
+    says about a photo ("photo 3 looks like a different person") names it as the chat did."""
+    file = key.rsplit("/", 1)[-1]
+    stem = file.split(".", 1)[0]
+    return photo_name(int(stem)) if stem.isdigit() else file
 
 
 def album_prefix(job: Job) -> str:
@@ -59,7 +68,7 @@ def run_order(
     if custom:
         # A team's own template travels with the job, validated by the engine's own rules.
         engine = engine.with_styles([validate_custom_style(custom, reserved=engine.styles.names())])
-    selfies = [(key.rsplit("/", 1)[-1], ctx.store.get_bytes(key)) for key in job.params["photo_keys"]]
+    selfies = [(selfie_name(key), ctx.store.get_bytes(key)) for key in job.params["photo_keys"]]
     request = PipelineRequest(
         selfies=selfies,
         style=job.style,

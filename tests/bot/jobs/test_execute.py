@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 import torch
 
-from bot.jobs.execute import _with_batch_scale
+from bot.jobs.execute import _with_batch_scale, selfie_name
+from conversations.personal.selfies import photo_name
 from engine.generation.diffusers_backend import DiffusersBackend
 from engine.generation.loading import LoadedModels
 from engine.generation.options import GenerationOptions, ModelIds
@@ -54,3 +55,11 @@ def test_the_retry_after_out_of_memory_gets_half_the_batch_and_the_worker_keeps_
     assert tiny_backend.options.batch_size == 4
     assert _with_batch_scale(resources, "diffusers", 0.125).backends["diffusers"].options.batch_size == 1  # type: ignore[attr-defined]
     assert _with_batch_scale(resources, "diffusers", 1.0) is resources
+
+
+def test_the_worker_names_selfies_as_the_chat_did() -> None:
+    """What a worker says about one photo ("photo 3 looks like a different person") must name
+    it as the verdicts in the chat did, not by its storage file name."""
+    assert selfie_name("users/7/sessions/2/03.jpg") == photo_name(3) == "photo 3"
+    assert selfie_name("users/7/sessions/2/12.jpg") == "photo 12"
+    assert selfie_name("cli/selfie_a.jpg") == "selfie_a.jpg"
