@@ -67,7 +67,9 @@ async def queue(settings: Settings) -> AsyncIterator[Queue]:
     await bot_queue.disconnect()
 
 
-async def _worker(settings: Settings, assessor: Assessor, name: str) -> tuple[Worker[Context], asyncio.Task[None]]:
+async def _worker(
+    settings: Settings, assessor: Assessor, name: str
+) -> tuple[Worker[Context], asyncio.Task[None]]:
     async def startup(ctx: Context) -> None:
         ctx["assessor"] = assessor  # type: ignore[typeddict-unknown-key]
         ctx["worker_name"] = name  # type: ignore[typeddict-unknown-key]
