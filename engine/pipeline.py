@@ -37,6 +37,7 @@ from engine.errors import ModelUnavailableError, SetNotReadyError
 from engine.faces import load_face_analyzer
 from engine.grading import build_grader, identity_summary
 from engine.intake import Assessment, Assessor
+from engine.more_like import anchor_descriptor, more_like_summary
 from engine.postprocess import PostProcessor, load_upscaler
 from engine.preview import PreviewBackend
 from engine.progress import CancelToken, ProgressCallback, ProgressEvent, ignore_progress
@@ -341,6 +342,7 @@ def run_pipeline(
         keep=request.keep,
         template=template,
         selfie_looks=grader.selfie_looks,
+        like=anchor_descriptor(request.anchor),
     )
     progress(ProgressEvent("rank", 1, 1))
     done("rank")
@@ -372,6 +374,7 @@ def run_pipeline(
         "identity_threshold": grader.profile.threshold,
         "identity": identity_summary(grader, kept),
         "selfies_used": [s.photo.name for s in selfies],
+        **more_like_summary(request.anchor, kept),
         "seconds": timings,
     }
     log.info("order done: %s, %d of %d kept, %s", template.name, len(kept), len(candidates), timings)

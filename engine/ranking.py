@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from engine import more_like
 from engine.descriptor import aspect_distances, describe_shot
 from engine.diversity import select_diverse
 from engine.duplicates import fingerprint, same_photo
@@ -213,18 +214,24 @@ def rank_candidates(
     keep: int,
     template: StyleTemplate | None = None,
     selfie_looks: Sequence[ShotDescriptor] = (),
+    like: ShotDescriptor | None = None,
 ) -> Ranking:
-    """Score, drop failures, mark duplicates, choose the `keep` best distinct looks."""
+    """Score, drop failures, mark duplicates, choose the `keep` best distinct looks (near
+    `like`, the chosen image's descriptor, for "more like #N": `engine.more_like`)."""
     if keep < 1:
         raise ValueError(f"keep must be at least 1, got {keep}")
     scored = [score_candidate(c, profile, analyzer, template, selfie_looks) for c in candidates]
-    return choose_album(scored, keep=keep)
+    return choose_album(scored, keep=keep, like=like)
 
 
-def choose_album(scored: Sequence[ScoredCandidate], *, keep: int) -> Ranking:
+def choose_album(
+    scored: Sequence[ScoredCandidate], *, keep: int, like: ShotDescriptor | None = None
+) -> Ranking:
     """Duplicates first (largest image first, then by score: a candidate that repeats one
     already seen is marked `duplicate_of` it), then MMR over the rest; `cluster` is the
-    album position (0-based) of the kept image each candidate is most like, -1 for a failure."""
+    album position (0-based) of the kept image each candidate is most like, -1 for a failure.
+    With `like`, candidates clearly unlike it are set aside first and nearness counts in the
+    relevance (`engine.more_like`)."""
 
     def pixels(index: int) -> int:
         width, height = scored[index].candidate.image.size
@@ -244,10 +251,11 @@ def choose_album(scored: Sequence[ScoredCandidate], *, keep: int) -> Ranking:
         else:
             result[index] = replace(scored[index], duplicate_of=twin)
     chosen = [i for i in originals if scored[i].descriptor is not None]
+    relevance = [scored[i].score for i in chosen]
+    if like is not None:
+        chosen, relevance = _near_the_chosen(result, chosen, like, keep)
     selection = select_diverse(
-        [scored[i].score for i in chosen],
-        [d for i in chosen if (d := scored[i].descriptor) is not None],
-        keep,
+        relevance, [d for i in chosen if (d := result[i].descriptor) is not None], keep
     )
     cluster_of = {chosen[position]: cluster for position, cluster in selection.clusters.items()}
     for index in order:
@@ -259,6 +267,22 @@ def choose_album(scored: Sequence[ScoredCandidate], *, keep: int) -> Ranking:
         result[index] = replace(result[index], details={**result[index].details, "novelty": novelty})
     kept = tuple(result[chosen[position]] for position in selection.order)
     return Ranking(kept=kept, scored=tuple(result))
+
+
+def _near_the_chosen(
+    result: list[ScoredCandidate], chosen: list[int], like: ShotDescriptor, keep: int
+) -> tuple[list[int], list[float]]:
+    """Record each candidate's `like_distance`, set aside the clearly unlike ones, and give
+    the rest their "more like" relevance. Updates `result` in place."""
+    distances = more_like.like_distances([d for i in chosen if (d := result[i].descriptor)], like)
+    near = more_like.near_enough(distances, keep)
+    for position, index in enumerate(chosen):
+        details = {**result[index].details, "like_distance": distances[position]}
+        rejected = None if position in near else more_like.UNLIKE
+        result[index] = replace(result[index], details=details, rejected=rejected)
+    kept = sorted(near)
+    scores = more_like.relevance([result[chosen[p]].score for p in kept], [distances[p] for p in kept])
+    return [chosen[p] for p in kept], scores
 
 
 def similar_to(target: FloatArray, scored: Sequence[ScoredCandidate], count: int) -> list[ScoredCandidate]:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.framing import zoom_for
+from engine.more_like import near_references
 from engine.prompts import plan_candidates
 from engine.styles import StyleTemplate
 from engine.types import Attribute, CandidateSpec, FaceCrop
@@ -45,8 +46,10 @@ def plan_variations(
 
     `references` are the user's aligned selfies, best first; poses cycle through the first
     `POSE_REFERENCES`, so every usable selfie is used before any repeats. `anchor` is the
-    params of a delivered candidate the user wants "more like": its pose reference, light
-    and variation values are kept, and only seeds and a small tilt vary.
+    params of a delivered candidate the user wants "more like": its light and variation
+    values are kept, poses come from its own reference and the selfies whose pose is near the
+    one its stored descriptor shows (`engine.more_like.near_references`), and seeds and a
+    small tilt vary.
     """
     if not MIN_CANDIDATES <= count <= MAX_CANDIDATES:
         raise ValueError(f"count must be from {MIN_CANDIDATES} to {MAX_CANDIDATES}, got {count}")
@@ -55,8 +58,7 @@ def plan_variations(
     best = list(references[:POSE_REFERENCES])
     fixed: dict[str, str] = {}
     if anchor:
-        same_pose = [r for r in references if r.source_name == anchor.get("reference")]
-        best = same_pose[:1] or best
+        best = near_references(anchor, references)
         fixed = {str(k): str(v) for k, v in dict(anchor.get("variation") or {}).items()}
     specs = plan_candidates(template, attributes, count, seed, reference_faces=best, fixed=fixed)
     rng = random.Random(seed ^ 0x5EED)
