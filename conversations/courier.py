@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING
 
 from conversations.personal.orders import progress_text
@@ -43,8 +43,11 @@ class Courier:
         self.album_hooks: list[Callable[[Job, User, int, list[Reply]], list[Reply]]] = []
         """Reshape an album's replies (team orders: "Pick #N" buttons); run in a thread."""
 
-    async def collect(self, platform: str) -> list[Outgoing]:
+    async def collect(self, platform: str, held: Collection[int] = ()) -> list[Outgoing]:
         """Progress edits for running orders and the albums waiting in the outbox.
+
+        `held` are the outbox entries the adapter is still posting (waiting out a chat's flood
+        pause): their claims are renewed and they are not handed out again.
 
         Each album is built on its own: one whose files are gone or whose build fails is
         recorded (`_failed`) and the others still go out this round. If the round is stopped
@@ -54,7 +57,7 @@ class Courier:
         for source in self.sources:
             outgoing.extend(await source(platform))
         entries = await asyncio.to_thread(
-            outbox.claim, self.db, platform, lease_s=self.services.settings.outbox_lease_s
+            outbox.claim, self.db, platform, lease_s=self.services.settings.outbox_lease_s, held=held
         )
         for index, entry in enumerate(entries):
             try:

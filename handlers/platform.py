@@ -17,7 +17,9 @@ as it goes, so a restart or an outage resumes an album where it stopped instead 
 it twice; a failed post is retried with backoff, or closed for good when the adapter's
 `refused_for_good` says the platform will never take it. Rate limiting, bans and the dialogue
 itself are the conversation's (`Conversation.handle`); outgoing API limits are the platform
-client's (PTB's `AIORateLimiter`, discord.py's buckets).
+client's (`handlers.telegram.flood`, discord.py's buckets). The courier posts each chat's
+messages in order from a queue of its own, so a chat the platform holds back (429) delays
+no other chat.
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ class PlatformDriver:
         self.adapter = adapter
         self.platform = adapter.limits.platform
         conversation.add_platform(adapter.limits)
+        self._chat_queues: dict[str, list[Outgoing]] = {}
+        self._chat_tasks: dict[str, asyncio.Task[None]] = {}
 
     async def answer(
         self, chat: ChatRef, replies: AsyncIterable[Reply] | Iterable[Reply], output: ChatOutput
@@ -154,21 +158,58 @@ class PlatformDriver:
     # -- the courier: messages nobody asked for at that moment -------------------------------
 
     async def run_courier(self, interval_s: float) -> None:
-        """Deliver every `interval_s` until cancelled; a failed round is logged and retried."""
-        while True:
-            try:
-                await self.deliver_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("%s courier round failed; retrying", self.platform)
-            await asyncio.sleep(interval_s)
+        """Deliver every `interval_s` until cancelled; a failed round is logged and retried.
 
-    async def deliver_once(self) -> None:
-        """One round: progress edits, team messages and albums waiting in the outbox."""
+        A round does not wait for its chats: a chat the platform asked to slow down (429) keeps
+        its own messages waiting, in order, while the next rounds serve every other chat."""
+        try:
+            while True:
+                try:
+                    await self.deliver_once(wait=False)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s courier round failed; retrying", self.platform)
+                await asyncio.sleep(interval_s)
+        finally:
+            for task in list(self._chat_tasks.values()):
+                task.cancel()
+            await asyncio.gather(*self._chat_tasks.values(), return_exceptions=True)
+
+    async def deliver_once(self, *, wait: bool = True) -> None:
+        """One round: progress edits, team messages and albums waiting in the outbox, queued
+        per chat; `wait` returns only once those chats' queues are empty."""
         courier = self.conversation.courier
-        for item in await courier.collect(self.platform):
-            await self._post(item)
+        held = [q.entry_id for queue in self._chat_queues.values() for q in queue if q.entry_id is not None]
+        chats = {item.chat_id for item in await courier.collect(self.platform, held) if self._queue(item)}
+        if wait:
+            await asyncio.gather(*(self._chat_tasks[c] for c in chats if c in self._chat_tasks))
+
+    def _queue(self, item: Outgoing) -> bool:
+        """Queue `item` behind its chat's earlier messages (an album already queued is not
+        queued twice). Starts the chat's sender if it is idle."""
+        queue = self._chat_queues.setdefault(item.chat_id, [])
+        if item.entry_id is not None and any(q.entry_id == item.entry_id for q in queue):
+            return False
+        queue.append(item)
+        if item.chat_id not in self._chat_tasks:
+            self._chat_tasks[item.chat_id] = asyncio.create_task(self._drain(item.chat_id))
+        return True
+
+    async def _drain(self, chat_id: str) -> None:
+        """Post one chat's queue in order; the item being posted stays first until it is done."""
+        queue = self._chat_queues[chat_id]
+        try:
+            while queue:
+                try:
+                    await self._post(queue[0])
+                except Exception:  # a database hiccup marking it: the lease brings it back
+                    log.exception("%s courier could not finish an item for chat %s", self.platform, chat_id)
+                queue.pop(0)
+        finally:
+            del self._chat_tasks[chat_id]
+            if not queue:
+                del self._chat_queues[chat_id]
 
     async def _post(self, item: Outgoing) -> None:
         courier = self.conversation.courier

@@ -8,6 +8,7 @@ the entry is claimed again, so a bot restart never loses an album.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -45,23 +46,32 @@ def backoff_s(attempts: int, *, base_s: float = 30.0) -> float:
     return min(MAX_BACKOFF_S, base_s * 2.0 ** max(0, attempts - 1))
 
 
-def claim(db: Database, platform: str, *, limit: int = 10, lease_s: float = 120.0) -> list[OutboxEntry]:
+def claim(
+    db: Database, platform: str, *, limit: int = 10, lease_s: float = 120.0, held: Collection[int] = ()
+) -> list[OutboxEntry]:
     """Take up to `limit` undelivered entries for `platform`, oldest first, for `lease_s` seconds.
 
     Each entry is taken with a compare-and-set on its lease, so two bot processes polling the
-    same table never post the same album.
+    same table never post the same album. `held` are entries this process is still posting (a
+    chat paused by flood control): their leases are renewed instead, so nobody else takes them
+    and their attempts are not counted again.
     """
     now = utcnow()
-    free = or_(col(OutboxEntry.claimed_until).is_(None), col(OutboxEntry.claimed_until) < now)
-    with db.session() as session:
-        candidates = list(
-            session.exec(
-                select(OutboxEntry.id)
-                .where(OutboxEntry.platform == platform, col(OutboxEntry.delivered_at).is_(None), free)
-                .order_by(col(OutboxEntry.id))
-                .limit(limit)
+    if held:
+        with db.session() as session:
+            session.execute(
+                update(OutboxEntry)
+                .where(col(OutboxEntry.id).in_(held), col(OutboxEntry.delivered_at).is_(None))
+                .values(claimed_until=now + timedelta(seconds=lease_s))
             )
-        )
+    free = or_(col(OutboxEntry.claimed_until).is_(None), col(OutboxEntry.claimed_until) < now)
+    query = select(OutboxEntry.id).where(
+        OutboxEntry.platform == platform, col(OutboxEntry.delivered_at).is_(None), free
+    )
+    if held:
+        query = query.where(col(OutboxEntry.id).not_in(held))
+    with db.session() as session:
+        candidates = list(session.exec(query.order_by(col(OutboxEntry.id)).limit(limit)))
     claimed: list[OutboxEntry] = []
     for entry_id in candidates:
         with db.session() as session:

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -49,6 +48,7 @@ from conversations.shared.platform import PlatformLimits
 from conversations.shared.replies import Reply
 from handlers.platform import PlatformDriver, send_reply
 from handlers.telegram.config import TelegramConfig
+from handlers.telegram.flood import ChatFloodLimiter
 from handlers.telegram.render import Renderer
 from handlers.telegram.teams import TeamHandlers
 from handlers.telegram.updates import (
@@ -105,7 +105,7 @@ class TelegramBot:
             .token(settings.telegram_token)
             .base_url(settings.telegram_base_url)
             .base_file_url(settings.telegram_base_file_url)
-            .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate))
+            .rate_limiter(ChatFloodLimiter(overall_max_rate=settings.telegram_max_rate))
             .concurrent_updates(settings.telegram_concurrent_updates)
             .read_timeout(READ_TIMEOUT_S)
             .write_timeout(WRITE_TIMEOUT_S)

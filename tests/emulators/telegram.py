@@ -200,6 +200,23 @@ class TelegramEmulator:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_call.wait(), remaining)
 
+    async def wait_for_refusal(
+        self, predicate: Callable[[ApiCall, limits.Refusal], bool], *, wait_s: float = 30.0
+    ) -> ApiCall:
+        """The first refused call matching `predicate` (with Telegram's answer), waiting if needed."""
+        deadline = time.monotonic() + wait_s
+        async with self._new_call:
+            while True:
+                for call, refusal in self.refused:
+                    if predicate(call, refusal):
+                        return call
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    msg = f"no matching refusal within {wait_s} s; refused: {self.refused[-10:]}"
+                    raise AssertionError(msg)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_call.wait(), remaining)
+
     # HTTP handlers.
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -221,7 +238,9 @@ class TelegramEmulator:
             )
         refusal = self._refusal(call)
         if refusal is not None:
-            self.refused.append((call, refusal))
+            async with self._new_call:
+                self.refused.append((call, refusal))
+                self._new_call.notify_all()
             return _error_response(*refusal)
         result, error = self._answer(call)
         call.result = result

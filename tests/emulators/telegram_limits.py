@@ -176,11 +176,35 @@ class FloodControl:
     _chats: dict[str, tuple[float, float]] = field(default_factory=dict)
     _groups: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     refused: int = 0
+    held: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    """Chats answered 429 whatever the rate: (`retry_after`, refusals left or None for 'until
+    released')."""
+
+    def hold(self, chat_id: int | str, retry_after: int = 1, times: int | None = None) -> None:
+        """Answer messages to `chat_id` with 429 (as for a flood-limited chat): the next `times`
+        of them, or all until `release`."""
+        self.held[str(chat_id)] = (retry_after, times)
+
+    def release(self, chat_id: int | str) -> None:
+        self.held.pop(str(chat_id), None)
+
+    def _held(self, chat_id: str) -> int | None:
+        if chat_id not in self.held:
+            return None
+        retry_after, times = self.held[chat_id]
+        if times is not None:
+            if times <= 1:
+                del self.held[chat_id]
+            else:
+                self.held[chat_id] = (retry_after, times - 1)
+        return retry_after
 
     def admit(self, chat_id: str, count: int, now: float | None = None) -> int | None:
         """None if `count` messages to `chat_id` may go now, else the `retry_after` seconds."""
         if not self.enabled:
             return None
+        if (held := self._held(chat_id)) is not None:
+            return self._refuse(held)
         now = time.monotonic() if now is None else now
         while self._overall and now - self._overall[0] >= 1.0:
             self._overall.popleft()

@@ -6,6 +6,9 @@ new adapter gets for free must work without Telegram or Discord.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -74,7 +77,7 @@ class FakeCourier:
     items: list[Outgoing]
     calls: list[tuple[Any, ...]] = field(default_factory=list)
 
-    async def collect(self, platform: str) -> list[Outgoing]:
+    async def collect(self, platform: str, held: Collection[int] = ()) -> list[Outgoing]:
         self.calls.append(("collect", platform))
         return self.items
 
@@ -231,3 +234,68 @@ def test_a_reposted_progress_message_is_remembered(sqlite_db: Database) -> None:
     with sqlite_db.session() as session:
         assert session.exec(select(SelfieSession)).one().progress_message_id == "9"
         assert session.exec(select(Team)).one().card_message_id == "9"
+
+
+@dataclass
+class HeldOutput(RecordingOutput):
+    """Chat "a" is held back by the platform (a 429 pause) until `release` is set."""
+
+    chat_id: str = ""
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def text(self, text: str, buttons: Keyboard) -> str | None:
+        if self.chat_id == "a":
+            await self.release.wait()
+        return self._draw(f"{self.chat_id}:{text}")
+
+
+@dataclass
+class PerChatAdapter(WebAdapter):
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def output(self, chat_id: str) -> RecordingOutput:
+        return HeldOutput(drawn=self.out.drawn, chat_id=chat_id, release=self.release)
+
+
+async def test_a_held_chat_delays_no_other_chat_and_keeps_its_order() -> None:
+    courier = FakeCourier([Outgoing("a", (Text("1"),), entry_id=1), Outgoing("b", (Text("1"),), entry_id=2)])
+    adapter = PerChatAdapter(RecordingOutput())
+    driver = PlatformDriver(cast("Any", FakeConversation(courier)), adapter)
+    drawn = adapter.out.drawn
+    held: list[tuple[int, ...]] = []
+
+    async def collect(platform: str, held_ids: Collection[int] = ()) -> list[Outgoing]:
+        held.append(tuple(held_ids))
+        items, courier.items = courier.items, []
+        return items
+
+    courier.collect = collect  # type: ignore[method-assign,assignment]
+    task = asyncio.create_task(driver.run_courier(0.01))
+    try:
+        await wait_until(lambda: drawn == ["b:1"])
+        # Later rounds: b's next message goes out, a's second one queues behind its first; a's
+        # album is reported as still being posted (its lease is renewed, not claimed anew), and
+        # would not be queued twice if it came again.
+        courier.items = [
+            Outgoing("b", (Text("2"),)),
+            Outgoing("a", (Text("2"),)),
+            Outgoing("a", (Text("1"),), entry_id=1),
+        ]
+        await wait_until(lambda: drawn == ["b:1", "b:2"])
+        adapter.release.set()
+        await wait_until(lambda: len(drawn) == 4)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert drawn == ["b:1", "b:2", "a:1", "a:2"]
+    assert (1,) in held
+    sent = [c for c in courier.calls if c[0] == "sent"]
+    assert sent == [("sent", 2), ("sent", None), ("sent", 1), ("sent", None)]
+
+
+async def wait_until(condition: Callable[[], bool], wait_s: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)

@@ -48,3 +48,14 @@ def test_a_released_entry_is_claimable_at_once(sqlite_db: Database) -> None:
     assert entry.id is not None
     outbox.release(sqlite_db, entry.id)
     assert [e.id for e in outbox.claim(sqlite_db, "telegram")] == [entry.id]
+
+
+def test_an_entry_still_being_posted_is_renewed_not_claimed_again(sqlite_db: Database) -> None:
+    finished_job(sqlite_db)
+    # A lease that ran out while its chat was paused by flood control.
+    (entry,) = outbox.claim(sqlite_db, "telegram", lease_s=-1)
+    assert entry.id is not None
+    assert outbox.claim(sqlite_db, "telegram", lease_s=600, held=[entry.id]) == []
+    assert outbox.claim(sqlite_db, "telegram") == [], "renewed: nobody else takes it"
+    (row,) = outbox.entries_for_job(sqlite_db, entry.job_id)
+    assert row.attempts == 1

@@ -140,6 +140,12 @@ class RateLimits:
         self.routes: dict[str, tuple[int, float]] = {}
         self._hits: dict[str, list[float]] = {}
         self.refused: list[str] = []
+        self.held: dict[str, tuple[float, int]] = {}
+
+    def hold(self, route: str, retry_after: float, times: int = 1) -> None:
+        """Answer the next `times` requests to `route` with 429, whatever the headers said (as
+        Discord does when another process of the bot used the same bucket)."""
+        self.held[route] = (retry_after, times)
 
     def limit(self, route: str, count: int, per_s: float) -> None:
         """`route` is 'METHOD /path' with the major parameter kept (e.g. 'POST /channels/1/messages')."""
@@ -148,6 +154,15 @@ class RateLimits:
     def take(self, route: str, now: float) -> tuple[dict[str, str], float | None]:
         """Headers for this answer, and `retry_after` if the request must be refused."""
         count, per_s = self.routes.get(route, (self.GLOBAL_PER_S, 1.0))
+        if route in self.held:
+            retry_after, times = self.held.pop(route)
+            if times > 1:
+                self.held[route] = (retry_after, times - 1)
+            self.refused.append(route)
+            headers = self._headers(route, count, 0, retry_after)
+            headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+            headers["X-RateLimit-Scope"] = "shared"
+            return headers, retry_after
         hits = [t for t in self._hits.get(route, []) if now - t < per_s]
         if len(hits) >= count:
             retry_after = round(per_s - (now - hits[0]), 3)

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from tests.emulators.discord import limits
-from tests.emulators.discord.payloads import EPHEMERAL, Call, Message, error
+from tests.emulators.discord.payloads import EPHEMERAL, Call, Member, Message, error
 from tests.emulators.discord.state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,9 @@ class RestSide(EmulatorState):
         path = "/" + request.match_info["tail"]
         call = Call(request.method, path, dict(request.query), body, files)
         self.calls.append(call)
-        headers: dict[str, str] = {"Content-Type": "application/json"}
+        # Discord's API answers through Google's front end (`Via: 1.1 google`); discord.py reads a
+        # 429 without `Via` as a Cloudflare ban and raises instead of waiting `retry_after`.
+        headers: dict[str, str] = {"Content-Type": "application/json", "Via": "1.1 google"}
         if not path.startswith("/interactions/"):  # callbacks are not rate limited (Rate Limits)
             limit_headers, retry_after = self.rate_limits.take(
                 f"{request.method} {path}", asyncio.get_running_loop().time()
@@ -142,6 +144,11 @@ class RestSide(EmulatorState):
             "summary": "",
             "interactions_endpoint_url": None,
         }
+
+    def open_dm(self, member: Member) -> int:
+        """The member's DM channel with the bot, opened now if needed (as the bot's create_dm does)."""
+        _status, channel = self._open_dm(member.id)
+        return int(channel["id"])
 
     def _open_dm(self, user_id: int) -> tuple[int, Any]:
         member = self.members.get(user_id)

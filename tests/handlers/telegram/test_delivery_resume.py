@@ -1,4 +1,5 @@
-"""An album whose posting breaks half-way is finished later without re-sending what arrived."""
+"""An album whose posting breaks half-way is finished later without re-sending what arrived;
+one that meets Telegram's flood control (429) waits `retry_after` and goes on."""
 
 from __future__ import annotations
 
@@ -37,10 +38,14 @@ async def test_a_half_posted_album_resumes_where_it_stopped(
     summary = await reply_to(emu, user, "Place the order?")
     mark = len(emu.calls)
     await user.press(summary, summary.button("generate")["callback_data"])
+    await emu.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == str(user.id), after=mark)
+    emu.flood.hold(user.id, retry_after=1, times=2)  # the album's first two messages meet a 429
     await reply_to(emu, user, msg.AFTER_ALBUM, after=mark, wait_s=120)
     await asyncio.sleep(0.5)
 
     assert [c.text for c in emu.failed_calls] == [msg.AFTER_ALBUM]
+    flood_refused = [c for c, (code, _) in emu.refused if code == 429 and c.chat_id == str(user.id)]
+    assert len(flood_refused) == 2
     calls = emu.calls[mark:]
     assert sum(1 for c in calls if c.method == "sendMessage" and "photo retouches are ready" in c.text) == 1
     assert sum(1 for c in calls if c.method == "sendMediaGroup") <= 1
