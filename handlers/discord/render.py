@@ -19,11 +19,14 @@ import discord
 
 from conversations.shared.replies import Document, Image, Keyboard, MediaGroup
 from handlers.discord.components import keyboard_view
+from handlers.fit import split_file, split_text, trim
 
 log = logging.getLogger(__name__)
 
 MAX_FILES = 10
 MAX_CONTENT = 2000
+MAX_FILE_BYTES = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+"""Uploading Files: 10 MiB a file by default (more only in boosted servers; DMs have the default)."""
 
 
 @dataclass
@@ -56,9 +59,9 @@ class Destination:
     async def notice(self, text: str) -> None:
         if self.interaction is not None:
             self.sent_followup = True
-            await self.interaction.followup.send(text[:MAX_CONTENT], ephemeral=True)
+            await self.interaction.followup.send(trim(text, MAX_CONTENT), ephemeral=True)
         else:
-            await self.channel.send(text[:MAX_CONTENT])
+            await self.channel.send(trim(text, MAX_CONTENT))
 
 
 def _file(data: bytes, filename: str) -> discord.File:
@@ -84,26 +87,6 @@ def media_chunks(images: Sequence[bytes], captions: Sequence[str]) -> list[tuple
     return chunks
 
 
-def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
-    """`text` in messages of at most `limit` characters, cut at line ends where possible."""
-    pieces = [
-        line[start : start + limit]
-        for line in text.splitlines()
-        for start in range(0, max(len(line), 1), limit)
-    ]
-    parts: list[str] = []
-    current = ""
-    for piece in pieces:
-        candidate = f"{current}\n{piece}" if current else piece
-        if len(candidate) > limit:
-            parts.append(current)
-            current = piece
-        else:
-            current = candidate
-    parts.append(current)
-    return [p for p in parts if p.strip()] or ["…"]
-
-
 class DiscordOutput:
     """Draws replies at one `Destination` (`handlers.platform.ChatOutput`)."""
 
@@ -114,14 +97,16 @@ class DiscordOutput:
         return _view_kwargs(buttons)
 
     async def text(self, text: str, buttons: Keyboard) -> str | None:
-        *first, last = split_text(text)
+        *first, last = split_text(text, MAX_CONTENT)
         for part in first:
             await self.destination.send(content=part)
         return str((await self.destination.send(content=last, **self._view(buttons))).id)
 
     async def image(self, image: Image) -> str | None:
+        if len(image.data) > MAX_FILE_BYTES:
+            return await self.document(Document(image.data, image.filename, image.caption))
         message = await self.destination.send(
-            content=image.caption[:MAX_CONTENT],
+            content=trim(image.caption, MAX_CONTENT),
             file=_file(image.data, image.filename),
             **self._view(image.buttons),
         )
@@ -135,10 +120,16 @@ class DiscordOutput:
         return first
 
     async def document(self, document: Document) -> str | None:
-        message = await self.destination.send(
-            content=document.caption[:MAX_CONTENT], file=_file(document.data, document.filename)
-        )
-        return str(message.id)
+        """A file as-is; over the upload limit in numbered parts (a zip as zips that open alone)."""
+        parts = split_file(document.data, document.filename, MAX_FILE_BYTES)
+        first = None
+        for number, (data, name) in enumerate(parts, start=1):
+            label = document.caption
+            if len(parts) > 1:
+                label = f"{label} ({number}/{len(parts)})".strip()
+            message = await self.destination.send(content=trim(label, MAX_CONTENT), file=_file(data, name))
+            first = first or str(message.id)
+        return first
 
     async def progress(self, text: str, buttons: Keyboard) -> str | None:
         message = await self.destination.send(to_channel=True, content=text, **self._view(buttons))
