@@ -77,7 +77,7 @@ class Conversation:
         self.courier = Courier(services, self.signer)
         """Progress edits and finished albums, for the adapters' background loop."""
         self.courier.album_hooks.append(self.servers.album)
-        self.teams = TeamOrders(services, self.signer)
+        self.teams = TeamOrders(services, self.signer, self.platforms)
         team_courier = TeamCourier(self.teams)
         self.courier.sources.append(team_courier.collect)
         self.courier.album_hooks.append(team_courier.album)

@@ -27,3 +27,6 @@ class PlatformLimits:
     """A button press can be answered with a toast; without, a notice is a text."""
     deep_links: bool = False
     """A button can open the private chat with a start payload (Telegram's t.me links)."""
+    private_chat_first: bool = False
+    """The bot may write to someone privately only after they wrote to it (Telegram answers 403
+    "bot can't initiate conversation"): the team card asks the organiser to open that chat."""

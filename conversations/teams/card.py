@@ -45,7 +45,16 @@ def deadline_text(deadline: datetime | None) -> str:
     return deadline.strftime("%Y-%m-%d %H:%M UTC") if deadline is not None else ""
 
 
-def card_text(team: Team, organiser: str, members: Sequence[MemberProgress], style_label: str) -> str:
+def card_text(
+    team: Team,
+    organiser: str,
+    members: Sequence[MemberProgress],
+    style_label: str,
+    *,
+    organiser_must_start: bool = False,
+) -> str:
+    """The card's text; `organiser_must_start` where the platform lets the bot write to the
+    organiser only after she wrote to it (`PlatformLimits.private_chat_first`)."""
     deadline = tmsg.CARD_DEADLINE.format(when=deadline_text(team.deadline)) if team.deadline else ""
     lines = [
         tmsg.CARD_TITLE.format(name=team.name),
@@ -71,6 +80,8 @@ def card_text(team: Team, organiser: str, members: Sequence[MemberProgress], sty
         waiting = [name for name, status in statuses if status in TO_ACT]
         lines.append(tmsg.CARD_TO_ACT.format(names=", ".join(waiting)) if waiting else tmsg.CARD_ALL_DONE)
     lines += ["", tmsg.CARD_JOIN]
+    if organiser_must_start:
+        lines.append(tmsg.CARD_ORGANISER_START)
     return "\n".join(lines)
 
 

@@ -33,6 +33,9 @@ CARD_ALL_DONE: Final = "Everyone is done. The organiser can export the set."
 CARD_JOIN: Final = (
     "Join with the button below and send your selfies to me privately. No photos are shown here."
 )
+CARD_ORGANISER_START: Final = (
+    "Organiser: open a private chat with me and send /start, so that picks and the export can reach you."
+)
 CARD_CANCELLED: Final = "Team order {name} was cancelled; everyone's photos and results are deleted."
 JOIN: Final = "Join"
 EXPORT: Final = "Export (organiser)"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
 
 from conversations.personal.orders import new_seed
@@ -43,16 +43,24 @@ from storage.erasure import delete_team
 from storage.models import Team, User, utcnow
 
 if TYPE_CHECKING:
+    from conversations.shared.platform import PlatformLimits
     from conversations.shared.services import Services
 
 log = logging.getLogger(__name__)
 
 
 class TeamOrders:
-    def __init__(self, services: Services, signer: CallbackSigner) -> None:
+    def __init__(
+        self,
+        services: Services,
+        signer: CallbackSigner,
+        platforms: Mapping[str, PlatformLimits] | None = None,
+    ) -> None:
         self.services = services
         self.db = services.db
         self.signer = signer
+        self.platforms = platforms if platforms is not None else {}
+        """What each platform can do (the conversation's, filled as adapters connect)."""
         self.pending: list[tuple[str, Outgoing]] = []
         """(platform, message) for chats other than the one being answered."""
         self.members = TeamMembers(services, signer, self._send_later)
@@ -71,7 +79,14 @@ class TeamOrders:
             organiser = session.get(User, team.organiser_id)
         progress = store_teams.member_progress(self.db, team.id)
         label = str(team.params.get("style_label") or team.style)
-        text = card_text(team, organiser.display_name if organiser else "", progress, label)
+        limits = self.platforms.get(team.platform)
+        text = card_text(
+            team,
+            organiser.display_name if organiser else "",
+            progress,
+            label,
+            organiser_must_start=limits is not None and limits.private_chat_first,
+        )
         return text, card_buttons(self.signer, team)
 
     def may_manage(self, chat: ChatRef, user: User, team: Team) -> bool:

@@ -98,7 +98,12 @@ class TelegramBot:
         self.conversation = conversation
         self.limit = min(settings.max_upload_bytes, BOT_API_DOWNLOAD_LIMIT)
         self.limits = PlatformLimits(
-            PLATFORM, max_upload_bytes=self.limit, max_text=4096, media_group=10, deep_links=True
+            PLATFORM,
+            max_upload_bytes=self.limit,
+            max_text=4096,
+            media_group=10,
+            deep_links=True,
+            private_chat_first=True,
         )
         self.application: AppType = (
             ApplicationBuilder()

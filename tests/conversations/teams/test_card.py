@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conversations.shared.callbacks import CallbackSigner
+from conversations.teams import messages as tmsg
 from conversations.teams.buttons import verify_team_data
 from conversations.teams.card import card_buttons, card_text, member_status
 from conversations.teams.courier import due_reminders
@@ -68,3 +69,13 @@ def test_reminders_once_to_those_who_still_have_to_act(
     assert not due_reminders(team, progress, now + timedelta(hours=6), window), "deadline passed"
     team.params = {**team.params, "reminded": [p.member.id for p, _ in due]}
     assert not due_reminders(team, progress, now, window), "reminded once only"
+
+
+def test_where_the_bot_cannot_write_first_the_card_asks_the_organiser_to_start_it(
+    sqlite_db: Database, photo_store: LocalPhotoStore
+) -> None:
+    team = make_team(sqlite_db, photo_store, [])
+    assert "/start" not in card_text(team, "Olga", [], "Corporate")
+    text = card_text(team, "Olga", [], "Corporate", organiser_must_start=True)
+    assert text.splitlines()[-1] == tmsg.CARD_ORGANISER_START
+    assert "/start" in tmsg.CARD_ORGANISER_START

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
+from conversations.teams import messages as tmsg
 from engine.pipeline import EngineResources, load_engine_resources
 from storage.database import Database
 from storage.models import Job, Photo, Result, SelfieSession, Team, TeamMember
@@ -143,6 +144,7 @@ async def test_team_order_from_card_to_export_and_cancel(team_harness: Harness, 
     assert "Acme Design team look" in card.text
     assert "2 photos each" in card.text
     assert "Nobody has joined yet." in card.text
+    assert tmsg.CARD_ORGANISER_START in card.text  # Telegram lets the bot write only to who wrote first
     join_url = card.button("join")["url"]
     code = re.fullmatch(r"https://t\.me/headshots_test_bot\?start=team_([a-z0-9]+)", join_url)
     assert code is not None, join_url
