@@ -21,8 +21,10 @@ def make_team(
     *,
     name: str = "Acme Design",
     deadline: datetime | None = None,
+    result_image: Image.Image | None = None,
 ) -> Team:
-    """A team with one member per (display name, stage in `STAGES`); results are 1024 px."""
+    """A team with one member per (display name, stage in `STAGES`); results are 1024 px flat
+    colours unless `result_image` is given."""
     with db.session() as session:
         organiser = User(platform="telegram", platform_user_id="900", display_name="Olga")
         session.add(organiser)
@@ -42,11 +44,19 @@ def make_team(
     )
     assert team.id is not None
     for index, (display, stage) in enumerate(members):
-        _member(db, store, team.id, 1000 + index, display, stage)
+        _member(db, store, team.id, 1000 + index, display, stage, result_image)
     return team
 
 
-def _member(db: Database, store: LocalPhotoStore, team_id: int, uid: int, display: str, stage: str) -> None:
+def _member(
+    db: Database,
+    store: LocalPhotoStore,
+    team_id: int,
+    uid: int,
+    display: str,
+    stage: str,
+    result_image: Image.Image | None = None,
+) -> None:
     with db.session() as session:
         user = User(platform="telegram", platform_user_id=str(uid), display_name=display)
         session.add(user)
@@ -80,7 +90,7 @@ def _member(db: Database, store: LocalPhotoStore, team_id: int, uid: int, displa
             return
         results = []
         for rank in (1, 2):
-            image = Image.new("RGB", (1024, 768), (40 * rank, 90, 120))
+            image = result_image or Image.new("RGB", (1024, 768), (40 * rank, 90, 120))
             result_key = store.put_image(f"users/{user.id}/jobs/{job.id}/{rank:02d}.jpg", image)
             result = Result(job_id=job.id, rank=rank, store_key=result_key, identity=0.9 - rank / 10)
             session.add(result)

@@ -2,17 +2,21 @@
 
 A 429 on one DM delays that DM only (discord.py sleeps `retry_after` and retries; the shared
 courier posts each chat from its own queue, so another member's messages go out meanwhile);
-a file over the upload limit goes in numbered parts.
+a file over the upload limit goes in numbered parts; slow work is deferred at once and answered
+by follow-up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import zipfile
+from collections.abc import AsyncIterator
 
 from conversations.shared.delivery import Outgoing
-from conversations.shared.replies import Document, Text
+from conversations.shared.events import ChatRef, Event
+from conversations.shared.replies import Document, Reply, Text
 from handlers.discord.render import MAX_FILE_BYTES
 from tests.handlers.discord.conftest import DiscordWorld
 
@@ -63,3 +67,25 @@ async def test_an_export_over_the_upload_limit_goes_as_zips_that_each_open(world
             unpacked |= {n: archive.read(n) for n in archive.namelist()}
     assert unpacked == members
     assert not [c for c in emu.calls if c.status == 413]
+
+
+async def test_slow_work_is_deferred_within_3_s_and_answered_by_follow_up(world: DiscordWorld) -> None:
+    emu = world.emu
+    alice = world.member("alice")
+    conversation = world.conversation
+    original, gate = conversation.handle, asyncio.Event()
+
+    async def slow_handle(chat: ChatRef, event: Event) -> AsyncIterator[Reply]:
+        await gate.wait()  # the work (verdicts, an export) takes as long as the test says
+        async for reply in original(chat, event):
+            yield reply
+
+    conversation.handle = slow_handle  # type: ignore[method-assign]
+    interaction = await emu.slash(alice, world.general, "headshot", "status")
+    await emu.wait_for(lambda: emu.responses(interaction), what="the acknowledgement")
+    assert [r["type"] for r in emu.responses(interaction)] == [5]  # deferred before the work
+    emu.interactions[interaction]["created"] -= 10  # the work took 10 s, past the 3 s window
+    gate.set()
+    answer = await world.answer(interaction, "the status, by follow-up")
+    assert answer.text()
+    assert not emu.late_acks
