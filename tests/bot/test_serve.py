@@ -8,7 +8,7 @@ from pathlib import Path
 import discord
 from discord.gateway import DiscordWebSocket
 
-from bot.serve import HOW_TO_CONFIGURE, serve
+from bot.serve import HOW_TO_CONFIGURE, serve, web_studio_wanted
 from bot.settings import Settings
 from storage.database import Database
 from tests.emulators.discord import DiscordEmulator
@@ -20,6 +20,17 @@ def test_missing_token_says_where_to_get_it_and_where_to_put_it() -> None:
     assert "HEADSHOTS_TELEGRAM_TOKEN=" in HOW_TO_CONFIGURE
     assert ".env" in HOW_TO_CONFIGURE
     assert "web studio" in HOW_TO_CONFIGURE
+
+
+def test_the_web_studio_runs_without_tokens_or_beside_the_bots_when_its_port_is_set(tmp_path: Path) -> None:
+    def wanted(**values: object) -> bool:
+        return web_studio_wanted(Settings(_env_file=None, data_dir=tmp_path, **values))  # type: ignore[arg-type]
+
+    assert wanted()
+    assert not wanted(telegram_token="t")
+    assert not wanted(discord_token="d")
+    assert wanted(telegram_token="t", web_port=8080)
+    assert wanted(discord_token="d", web_port=0)
 
 
 async def test_serve_without_a_token_runs_the_web_studio_on_loopback(tmp_path: Path) -> None:

@@ -118,6 +118,9 @@ async def test_selfies_to_album_and_full_resolution_download(
     await expect(bot(page, msg.AFTER_ALBUM)).to_be_visible()
     await expect(progress).to_contain_text("100%")
     await page.screenshot(path=screenshots / "4-album.png", full_page=True)
+    await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    await page.screenshot(path=screenshots / "4-album-phone.png")
+    await page.set_viewport_size({"width": 900, "height": 1000})
 
     await press(page, msg.FULL_RESOLUTION)
     documents = page.locator(".msg.document a.download")

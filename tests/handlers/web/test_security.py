@@ -171,3 +171,34 @@ def _album_of(harness: WebHarness, platform: str, user_id: str, data: bytes) -> 
         session.add(Result(job_id=job.id, rank=1, store_key=key))
         session.commit()
         return job.id
+
+
+async def test_uploads_meet_the_chats_limits_and_decoders(
+    tmp_path: Path, web_engines: tuple[EngineResources, EngineResources], person_a_paths: list[Path]
+) -> None:
+    harness = await start_studio(tmp_path / "data", web_engines, max_upload_bytes=300_000)
+    try:
+        client = harness.client()
+        headers = {"X-CSRF-Token": await csrf_of(client), "Content-Type": "image/jpeg"}
+        big = b"\xff\xd8" + b"0" * 400_000
+        async with client.post("/api/photo", data=big, headers=headers) as response:
+            assert response.status == 200
+        await bot_says(client, "the limit is")
+        async with client.post(
+            "/api/photo", data=b"GIF89a", headers={**headers, "Content-Type": "image/gif"}
+        ):
+            pass
+        await bot_says(client, "GIFs")
+        async with client.post("/api/photo", data=b"hi", headers={**headers, "Content-Type": "text/plain"}):
+            pass
+        await bot_says(client, "not an image")
+        async with client.post("/api/photo", data=b"\xff\xd8 not really", headers=headers):
+            pass
+        _, unreadable = await bot_says(client, "Photo 1")
+        assert "Photo 1: good" not in unreadable["text"]
+        small = next(p for p in person_a_paths if p.stat().st_size < 300_000)
+        async with client.post("/api/photo", data=small.read_bytes(), headers=headers):
+            pass
+        await bot_says(client, "Photo 2")
+    finally:
+        await harness.stop()
