@@ -27,7 +27,7 @@ from storage.models import Result
 from storage.photos import LocalPhotoStore
 from tests.emulators.telegram import TelegramEmulator
 from tests.handlers.telegram.conftest import harness_settings
-from tests.handlers.telegram.helpers import reply_to, style_button
+from tests.handlers.telegram.helpers import place_order, reply_to
 
 
 def _free_port() -> int:
@@ -58,15 +58,7 @@ async def test_a_telegram_album_links_to_its_page_until_delete(
     try:
         user = emu.user(4001, "Ada")
         good = [p for p in person_a_paths if p.name not in {"selfie_04.jpg", "selfie_07.jpg"}]
-        await user.send_album([p.read_bytes() for p in good], group_id="g")
-        verdict = await reply_to(emu, user, "6 of 6 good photos")
-        await user.press(verdict, verdict.button("choose a style")["callback_data"])
-        picker = await reply_to(emu, user, "Pick a style")
-        await user.press(picker, style_button(picker, "corporate"))
-        preview = await reply_to(emu, user, "studio retouch", method="sendPhoto")
-        await user.press(preview, preview.button("looks good")["callback_data"])
-        summary = await reply_to(emu, user, "Place the order?")
-        await user.press(summary, summary.button("generate")["callback_data"])
+        await place_order(emu, user, [p.read_bytes() for p in good], "corporate")
         line = await reply_to(emu, user, "in full resolution, and a zip", wait_s=120)
         url = re.search(r"http://\S+/a/\S+", line.text)
         assert url is not None, line.text
