@@ -14,8 +14,14 @@ Printed: p50/p99 reply latency per step and overall, albums per minute, updates 
 `HEADSHOTS_INTAKE=queue`, so verdicts leave the bot process; `--s3` keeps the photos on the
 SeaweedFS test server (`.ci/seaweedfs`) instead of a folder.
 
+`--serve-processes N` runs the bot as N real `headshots serve` processes in webhook mode
+behind a round-robin proxy (`tests/emulators/proxy.py`) instead of in this process: the
+emulator posts each update to the proxy, so one user's updates (an album's parts too) land on
+alternating processes, which share Redis, PostgreSQL and the photo store.
+
     PYTHONPATH=$PWD python bench/load_test.py --users 40 --duration 120
     PYTHONPATH=$PWD python bench/load_test.py --users 12 --duration 60 --intake-workers 2 --s3
+    PYTHONPATH=$PWD python bench/load_test.py --users 12 --duration 60 --serve-processes 2
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pathlib import Path
 
 import psycopg
 from PIL import Image
+from saq import Queue
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -50,6 +57,7 @@ from conversations.shared.services import Services
 from handlers.telegram import TelegramBot
 from storage.database import Database
 from storage.models import Job, OutboxEntry, Photo
+from tests.emulators.proxy import RoundRobinProxy, free_port
 from tests.emulators.telegram import TOKEN, ApiCall, EmulatedUser, TelegramEmulator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,7 +169,7 @@ async def one_user(
         style = next(b for b in picker.buttons() if b["callback_data"].split(".")[1] == "st")
         mark, started = len(emu.calls), time.monotonic()
         await user.press(picker, style["callback_data"])
-        preview = await rec.reply(emu, user, "preview", "preview", "sendPhoto", mark, started)
+        preview = await rec.reply(emu, user, "preview", "studio retouch|preview", "sendPhoto", mark, started)
         mark, started = len(emu.calls), time.monotonic()
         await user.press(preview, preview.button("looks good")["callback_data"])
         summary = await rec.reply(emu, user, "summary", "Place the order?", "sendMessage", mark, started)
@@ -209,8 +217,53 @@ def wait_until_ready(names: list[str], data: Path) -> None:
             time.sleep(0.2)
 
 
+async def start_serve_processes(
+    count: int, env: dict[str, str], data: Path, emu: TelegramEmulator
+) -> tuple[list[subprocess.Popen[bytes]], RoundRobinProxy]:
+    """`count` real `headshots serve` processes on webhook ports behind one round-robin proxy;
+    returns once each has registered the webhook."""
+    ports = [free_port() for _ in range(count)]
+    proxy = RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports])
+    await proxy.start()
+    processes = []
+    for i, port in enumerate(ports, 1):
+        serve_env = {
+            **os.environ,
+            **env,
+            "PYTHONPATH": str(REPO),
+            "HEADSHOTS_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{proxy.port}/telegram/hook",
+            "HEADSHOTS_TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+            "HEADSHOTS_TELEGRAM_WEBHOOK_PORT": str(port),
+        }
+        log = (data / f"serve-{i}.log").open("wb")
+        processes.append(
+            subprocess.Popen(  # noqa: ASYNC220 - started once, before the clock runs
+                [sys.executable, "-m", "bot.cli", "serve"],
+                env=serve_env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        log.close()
+    await emu.wait_for(lambda c: c.method == "setWebhook", wait_s=300)
+    deadline = time.monotonic() + 300
+    while sum(c.method == "setWebhook" for c in emu.calls) < count:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            sys.exit(f"a serve process did not start; see {data}/serve-*.log")
+        await asyncio.sleep(0.2)
+    return processes, proxy
+
+
 async def run(
-    users: int, duration: float, data: Path, database_url: str, wait_s: float, intake_workers: int, s3: bool
+    users: int,
+    duration: float,
+    data: Path,
+    database_url: str,
+    wait_s: float,
+    intake_workers: int,
+    s3: bool,
+    serve_processes: int = 0,
 ) -> int:
     emu = TelegramEmulator()
     await emu.start()
@@ -237,15 +290,23 @@ async def run(
     intake_names = [f"intake-{i}" for i in range(1, intake_workers + 1)]
     workers += start_processes("intake", intake_names, env, data)
     await asyncio.to_thread(wait_until_ready, intake_names, data)
-    queue = JobQueue.for_redis(settings, db)
-    await queue.connect()
-    metrics = Metrics()
-    engine = await asyncio.to_thread(load_engine_from_settings, settings)
-    engine, gate, intake = await plug_intake(settings, engine)
-    store = await asyncio.to_thread(open_photo_store, settings)
-    services = Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics)
-    bot = TelegramBot(settings, Conversation(services))
-    await bot.start(poll_timeout=1)
+    bot: TelegramBot | None = None
+    queue: JobQueue | None = None
+    intake: Queue | None = None
+    proxy: RoundRobinProxy | None = None
+    if serve_processes:
+        servers, proxy = await start_serve_processes(serve_processes, env, data, emu)
+        workers += servers
+    else:
+        queue = JobQueue.for_redis(settings, db)
+        await queue.connect()
+        metrics = Metrics()
+        engine = await asyncio.to_thread(load_engine_from_settings, settings)
+        engine, gate, intake = await plug_intake(settings, engine)
+        store = await asyncio.to_thread(open_photo_store, settings)
+        services = Services(settings, db, store, engine, queue, engine_gate=gate, metrics=metrics)
+        bot = TelegramBot(settings, Conversation(services))
+        await bot.start(poll_timeout=1)
     photos = selfies()
     rec = Recorder(wait_s)
     started = time.monotonic()
@@ -256,10 +317,14 @@ async def run(
         wall = time.monotonic() - started
         await asyncio.sleep(3.0)  # anything duplicated would arrive now
     finally:
-        await bot.stop()
-        await queue.close()
+        if bot is not None:
+            await bot.stop()
+        if queue is not None:
+            await queue.close()
         if intake is not None:
             await intake.disconnect()
+        if proxy is not None:
+            await proxy.stop()
         for worker in workers:
             worker.terminate()
         for worker in workers:
@@ -275,16 +340,19 @@ async def run(
     db.dispose()
     headlines: dict[str, int] = defaultdict(int)
     for call in emu.calls:
-        if call.method == "sendMessage" and "headshots are ready" in call.text and call.chat_id:
+        if call.method == "sendMessage" and " are ready: " in call.text and call.chat_id:
             headlines[call.chat_id] += 1
     albums = len(rec.latency["album"])
 
     machine = platform.processor() or platform.machine()
     print(f"machine: {machine}, {os.cpu_count()} CPUs; load average {os.getloadavg()}")
     where = f"verdicts on {intake_workers} intake workers" if intake_workers else "verdicts in the bot"
-    print(
-        f"users {users} over {duration:.0f} s; wall {wall:.1f} s; 1 bot process, 2 workers (preview), {where}"
+    bots = (
+        f"{serve_processes} serve processes behind a webhook proxy"
+        if serve_processes
+        else "1 bot (in-process)"
     )
+    print(f"users {users} over {duration:.0f} s; wall {wall:.1f} s; {bots}, 2 workers (preview), {where}")
     print(f"photo store: {settings.photo_store or 'local folder'}")
     print(f"albums delivered {albums}/{users}; {albums / (wall / 60):.1f} albums/min")
     print(f"updates sent {users * (len(photos) + 4)}; {users * (len(photos) + 4) / wall:.1f} updates/s")
@@ -311,6 +379,12 @@ def main() -> int:
     parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT, help="seconds a reply may take")
     parser.add_argument("--intake-workers", type=int, default=0, help="headshots intake processes (0: none)")
     parser.add_argument("--s3", action="store_true", help="photos on the test S3 server, not a folder")
+    parser.add_argument(
+        "--serve-processes",
+        type=int,
+        default=0,
+        help="real `headshots serve` processes behind a proxy (0: in-process)",
+    )
     parser.add_argument("--data", type=Path, default=Path("/tmp") / f"headshots-load-{uuid.uuid4().hex[:6]}")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -329,6 +403,7 @@ def main() -> int:
                 args.step_timeout,
                 args.intake_workers,
                 args.s3,
+                args.serve_processes,
             )
         )
     finally:

@@ -9,6 +9,8 @@ dialogue keeps per user must be the same everywhere:
 - per-user locks: redis-py's `Lock` (SET NX PX + a token-checked release), renewed while
   held, so a long verdict batch keeps it and a crashed process frees it after `LOCK_LEASE_S`;
 - counters: INCRBY with a floor in one script;
+- leases (the courier's rounds): SET with the holder's id, renewed by it, taken over by
+  another process once it lapsed;
 - album assembly: the first part SETs the album's leader key; every later part pushes to a
   wake list that the leader BLPOPs; when no part came for the quiet spell, the leader takes
   and deletes every part in one script. A part and the take are both atomic, so each part
@@ -23,6 +25,9 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -92,6 +97,16 @@ _TAKE_ALBUM = """
 local parts = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return parts
+"""
+
+
+_LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+  return 1
+end
+return 0
 """
 
 
@@ -190,12 +205,24 @@ class RedisMediaGroups:
         return [p.decode() if isinstance(p, bytes) else str(p) for p in parts]
 
 
+class RedisLeases:
+    def __init__(self, client: Redis, prefix: str) -> None:
+        self.client, self.prefix = client, prefix
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._script = client.register_script(_LEASE)
+
+    async def take(self, name: str, ttl_s: float) -> bool:
+        key = f"{self.prefix}:{keys.LEASE}:{name}"
+        return bool(await self._script(keys=[key], args=[self.holder, max(1, int(ttl_s * 1000))]))
+
+
 def redis_state(client: Redis, prefix: str, settings: ConversationConfig) -> SharedState:
     return SharedState(
         limits=RedisRateLimits(client, prefix, settings),
         locks=RedisUserLocks(client, prefix),
         counters=RedisCounters(client, prefix),
         albums=RedisMediaGroups(client, prefix),
+        leases=RedisLeases(client, prefix),
     )
 
 

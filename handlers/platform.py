@@ -48,6 +48,9 @@ from conversations.shared.replies import (
 
 log = logging.getLogger(__name__)
 
+COURIER_LEASE_S = 30.0
+"""The courier's lease lapses this long after its process stopped (another then takes over)."""
+
 
 class ChatOutput(Protocol):
     """Draws replies in one chat (or as the answer to one button press / slash command).
@@ -178,7 +181,11 @@ class PlatformDriver:
 
     async def deliver_once(self, *, wait: bool = True) -> None:
         """One round: progress edits, team messages and albums waiting in the outbox, queued
-        per chat; `wait` returns only once those chats' queues are empty."""
+        per chat; `wait` returns only once those chats' queues are empty. With several bot
+        processes on one token only the one holding the courier's lease runs rounds (progress
+        edits and notices are read-then-send: two couriers would both send)."""
+        if not await self.conversation.shared.leases.take(f"courier:{self.platform}", COURIER_LEASE_S):
+            return
         courier = self.conversation.courier
         held = [q.entry_id for queue in self._chat_queues.values() for q in queue if q.entry_id is not None]
         chats = {item.chat_id for item in await courier.collect(self.platform, held) if self._queue(item)}

@@ -40,3 +40,7 @@ VERDICT_CLAIM = "verdict:claim"
 """String, set once, on the intake queue's name: who judges one upload — an intake worker's
 name, or "bot" when the bot judges it itself after waiting too long (+ the verdict key,
 `<sha256 of the upload>:<photo name>`). Whoever does not hold it does not judge."""
+
+LEASE = "lease"
+"""String, expiring: the process holding a lease, e.g. the courier's (+ the lease's name,
+`courier:<platform>`)."""

@@ -80,10 +80,18 @@ class LocalMediaGroups:
             del self._groups[group_id]
 
 
+class LocalLeases:
+    """One process: it always holds every lease."""
+
+    async def take(self, name: str, ttl_s: float) -> bool:  # noqa: ARG002 - the protocol's
+        return True
+
+
 def local_state(settings: ConversationConfig) -> SharedState:
     return SharedState(
         limits=RateLimiter(settings),
         locks=LocalUserLocks(),
         counters=LocalCounters(),
         albums=LocalMediaGroups(),
+        leases=LocalLeases(),
     )

@@ -7,7 +7,8 @@ protocols, and `bot/serve.py` hands in real ones (`bot.jobs.queue.JobQueue`,
 objects, or small fakes.
 
 `SharedState` is what bot processes must agree on when several serve one token behind a
-load balancer: rate-limit buckets, per-user locks, album assembly, selfie numbers. In
+load balancer: rate-limit buckets, per-user locks, album assembly, selfie numbers, and who
+runs the courier. In
 embedded mode it lives in this process (`conversations.shared.coordination.local_state`);
 with Redis configured `bot.coordination.redis_state` keeps it in Redis.
 """
@@ -171,9 +172,19 @@ class MediaGroups(Protocol):
         gets every part in arrival order; the others get None at once."""
 
 
+class Leases(Protocol):
+    """One process at a time does a job that must not run twice at once (the courier's rounds:
+    progress edits, failure notices, team reminders are read-then-send)."""
+
+    async def take(self, name: str, ttl_s: float) -> bool:
+        """Take or renew this process's lease on `name` for `ttl_s`; False while another
+        process holds it (it lapses `ttl_s` after its holder stopped renewing)."""
+
+
 @dataclass(frozen=True)
 class SharedState:
     limits: RateLimits
     locks: UserLocks
     counters: Counters
     albums: MediaGroups
+    leases: Leases

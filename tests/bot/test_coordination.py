@@ -201,3 +201,20 @@ async def test_an_album_waits_while_parts_keep_coming(
         assert not leader.done(), "answered before the album was complete"
         assert await (a, b)[i % 2].albums.join("chat:slow", f"part-{i}", quiet_s=1.0) is None
     assert await asyncio.wait_for(leader, 5) == [f"part-{i}" for i in range(5)]
+
+
+async def test_a_lease_has_one_holder_until_it_lapses(
+    tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+) -> None:
+    a, b = _pair("redis", tmp_path, prefix, clients)
+    assert await a.leases.take("courier:telegram", 0.3)
+    assert await a.leases.take("courier:telegram", 0.3), "its holder renews it"
+    assert not await b.leases.take("courier:telegram", 0.3), "the other process waits"
+    assert await b.leases.take("courier:discord", 0.3), "leases are per name"
+    deadline = time.monotonic() + 5
+    while not await b.leases.take("courier:telegram", 0.3):  # a stopped renewing: it lapses
+        assert time.monotonic() < deadline, "the lease never lapsed"
+        await asyncio.sleep(0.05)
+    assert not await a.leases.take("courier:telegram", 0.3)
+    local = local_state(_settings(tmp_path))
+    assert await local.leases.take("courier:telegram", 0.3), "one process holds every lease"

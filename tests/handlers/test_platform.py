@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlmodel import select
 
 from conversations.shared import sessions
+from conversations.shared.coordination import LocalLeases
 from conversations.shared.delivery import Outgoing
 from conversations.shared.events import ChatRef
 from conversations.shared.platform import PlatformLimits
@@ -116,6 +118,7 @@ class FakeConversation:
     services: FakeServices = field(default_factory=FakeServices)
     platforms: dict[str, PlatformLimits] = field(default_factory=dict)
     told: list[tuple[str, ...]] = field(default_factory=list)
+    shared: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(leases=LocalLeases()))
 
     def add_platform(self, limits: PlatformLimits) -> None:
         self.platforms[limits.platform] = limits

@@ -10,15 +10,11 @@ alternate processes: an album's six parts are split three and three.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 from redis.asyncio import Redis
 from sqlmodel import select
 
@@ -34,53 +30,10 @@ from storage.database import Database
 from storage.models import Photo
 from storage.photos import LocalPhotoStore
 from tests.conftest import REDIS_TEST_URL
+from tests.emulators.proxy import RoundRobinProxy, free_port
 from tests.emulators.telegram import TelegramEmulator
 from tests.handlers.telegram.conftest import harness_settings
 from tests.handlers.telegram.helpers import reply_to, texts_to
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class RoundRobinProxy:
-    """What a load balancer in front of the bot processes does: each request to the next one."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self._next = itertools.cycle(backends)
-        self.port = _free_port()
-        self.sent_to: list[str] = []
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession()
-        app = web.Application()
-        app.router.add_post("/{path:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        assert self._session is not None
-        backend = next(self._next)
-        self.sent_to.append(backend)
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
-        body = await request.read()
-        url = f"{backend}{request.path}"
-        async with self._session.post(
-            url, data=body, headers={**headers, "Content-Type": "application/json"}
-        ) as answer:
-            return web.Response(status=answer.status, body=await answer.read())
 
 
 @pytest.fixture
@@ -101,7 +54,7 @@ async def test_two_processes_behind_one_webhook_act_as_one_bot(
     person_a_paths: list[Path],
     prefix: str,
 ) -> None:
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     proxy = RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports])
     await proxy.start()
     url = f"http://127.0.0.1:{proxy.port}/telegram/hook"
