@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import aiohttp
 import discord
+from alembic.script import ScriptDirectory
 from discord.gateway import DiscordWebSocket
 
 from bot.serve import HOW_TO_CONFIGURE, serve, web_studio_wanted
@@ -35,7 +37,6 @@ def test_the_web_studio_runs_without_tokens_or_beside_the_bots_when_its_port_is_
 
 async def test_serve_without_a_token_runs_the_web_studio_on_loopback(tmp_path: Path) -> None:
     """`make serve` on a fresh machine: no token, no configuration, a studio in the browser."""
-    import aiohttp
 
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", web_port=0)  # type: ignore[call-arg]
     said: list[str] = []
@@ -70,9 +71,11 @@ async def test_serve_wires_database_engine_queue_and_bot(tmp_path: Path) -> None
         telegram_token=TOKEN,
         telegram_base_url=emulator.base_url,
         telegram_base_file_url=emulator.base_file_url,
+        web_port=0,
     )
+    said: list[str] = []
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, stop=stop))
+    task = asyncio.create_task(serve(settings, stop=stop, announce=said.append))
     try:
         user = emulator.user(3001)
         await user.send_text("/help")
@@ -81,13 +84,25 @@ async def test_serve_wires_database_engine_queue_and_bot(tmp_path: Path) -> None
         )
         assert reply.chat_id == "3001"
         assert any(c.method == "setMyCommands" for c in emulator.calls)
+        commands = next(c for c in emulator.calls if c.method == "setMyCommands").params["commands"]
+        assert "web" in str(commands)
+        # HEADSHOTS_WEB_PORT set: the web studio runs beside the bot, on the same conversation.
+        assert said, "the web studio's address was announced"
+        await user.send_text("/web")
+        link = await emulator.wait_for(lambda c: c.method == "sendMessage" and "/signin?t=" in c.text)
+        url = link.text.rsplit(": ", 1)[1]
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as http, http.get(url) as response:
+            assert response.status == 200
+            assert "Headshot Studio" in await response.text()
     finally:
         stop.set()
         await asyncio.wait_for(task, 60)
         await emulator.stop()
     db = Database(settings.effective_database_url)
+    head = ScriptDirectory.from_config(db.alembic_config()).get_current_head()
     with db.engine.connect() as connection:
-        assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
+        assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == head
     db.dispose()
 
 
@@ -121,8 +136,6 @@ async def test_serve_runs_the_discord_bot_beside_telegram(tmp_path: Path, faces_
 
 async def test_serve_exposes_health_and_metrics_when_a_port_is_set(tmp_path: Path) -> None:
     import socket
-
-    import aiohttp
 
     from tests.handlers.telegram.test_metrics import sample
 
