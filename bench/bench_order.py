@@ -6,8 +6,10 @@ Times `run_pipeline` for one order. Run it against two checkouts to compare code
     HEADSHOTS_CODE=/path/to/old/checkout python bench/bench_order.py --backend tiny-diffusers
 
 `HEADSHOTS_CODE` picks the checkout whose `engine` is imported (default: this one). The tiny
-diffusers backend is the random-weight SDXL of the tests (its output is noise, so every
-candidate is dropped: the figure is the cost of what the pipeline does around the model).
+diffusers backend is the random-weight SDXL of the measured checkout's tests (its output is
+noise, so every candidate is dropped: the figure is the cost of what the pipeline does around
+the model). Wall time, process CPU time and the load average are printed: on a shared machine
+the CPU time is the figure to compare.
 Figures go to docs/benchmarks.md under "Order time (issue 17)".
 """
 
@@ -32,12 +34,35 @@ FACES = HERE.parent / "shared" / "faces" / "person_a"
 
 
 def tiny_diffusers(folder: Path) -> Any:
-    """The tests' tiny random SDXL with a FaceID adapter sized for dlib's 128-D embeddings."""
-    from tests.engine.tiny_sdxl import load_tiny_backend, save_tiny_models
+    """The tests' tiny random SDXL (from the measured checkout's own tests) with a FaceID
+    adapter sized for dlib's 128-D embeddings and the ControlNets that checkout's corporate
+    style uses, built with calls every checkout since fa6d026 has."""
+    from types import MappingProxyType
 
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    import tests.engine.tiny_sdxl as tiny
+    from engine.generation.diffusers_backend import DiffusersBackend
+    from engine.generation.options import GenerationOptions, ModelIds
+    from engine.styles import StyleLibrary
+
+    models = tiny.save_tiny_models(folder / "models")
     adapter = folder / "faceid-128"
     adapter.mkdir()
-    return load_tiny_backend(save_tiny_models(folder / "models"), adapter, embed_dim=128)
+    unet = UNet2DConditionModel.from_pretrained(models.base, subfolder="unet")
+    torch.save(tiny.faceid_state_dict(unet, embed_dim=128), adapter / tiny.IP_ADAPTER_WEIGHT)
+    kinds = tuple(k for k in StyleLibrary.builtin().get("corporate").controlnets if k in models.controlnets)
+    ids = ModelIds(
+        base=models.base,
+        ip_adapter=adapter,
+        ip_adapter_weight=tiny.IP_ADAPTER_WEIGHT,
+        controlnets=MappingProxyType({k: models.controlnets[k] for k in kinds}),
+    )
+    options = GenerationOptions(
+        device="cpu", dtype="float32", controlnets=kinds, scheduler="euler", local_files_only=True
+    )
+    return DiffusersBackend.load(ids, options)
 
 
 def main() -> None:
@@ -61,12 +86,17 @@ def main() -> None:
         selfies=selfies, style="corporate", count=args.count, keep=args.keep, seed=5, backend=backend,
         width=args.size, height=args.size, steps=2 if backend == "diffusers" else None,
     )  # fmt: skip
+    load_before = os.getloadavg()[0]
+    cpu_before = time.process_time()
     started = time.perf_counter()
     album = run_pipeline(request, resources)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
     print(
         f"code {CODE.name}: {args.backend}, {args.count} candidates at {args.size} px, keep {args.keep}: "
-        f"{seconds:.1f} s, {len(album)} delivered; stages {album.stats['seconds']}"
+        f"{seconds:.1f} s wall, {cpu:.1f} s process CPU, {len(album)} delivered; load average "
+        f"{load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+        f"stages {album.stats['seconds']}"
     )
 
 

@@ -46,6 +46,31 @@ def summarise(per_photo: Sequence[Sequence[Attribute]]) -> tuple[Attribute, ...]
     return tuple(summary)
 
 
+STATABLE = {"glasses": ("yes", "no"), "facial_hair": ("beard", "none"), "hair": ()}
+"""What a person may say about themselves for the prompt, with the values each takes (hair:
+free text such as "short grey"). The names are the measured attributes' own."""
+_STATED_ALIASES = {"beard": "facial_hair", "glasses": "glasses", "hair": "hair", "facial_hair": "facial_hair"}
+_STATED_VALUES = {"yes": "yes", "no": "no", "true": "yes", "false": "no", "none": "none", "beard": "beard"}
+
+
+def stated_attribute(name: str, value: str) -> Attribute:
+    """One thing the person said ("glasses", "no"), checked and spelled as the measured
+    attribute is, so it replaces the measurement (`with_stated`)."""
+    key = _STATED_ALIASES.get(name.strip().lower())
+    if key is None:
+        raise ValueError(f"unknown attribute {name!r}; say one of: {', '.join(STATABLE)}")
+    said = " ".join(value.strip().lower().split())
+    if key == "facial_hair":
+        said = {"yes": "beard", "no": "none"}.get(_STATED_VALUES.get(said, said), said)
+    elif STATABLE[key]:
+        said = _STATED_VALUES.get(said, said)
+    allowed = STATABLE[key]
+    if (allowed and said not in allowed) or not said or len(said) > 40:
+        choices = " or ".join(allowed) if allowed else "a few words, e.g. 'short grey'"
+        raise ValueError(f"{key} must be {choices}, got {value!r}")
+    return Attribute(key, said, 1.0)
+
+
 def with_stated(measured: Sequence[Attribute], stated: Sequence[Attribute]) -> tuple[Attribute, ...]:
     """`measured` with what the person said about themselves in its place: a stated value
     ("glasses": "no" from someone who wants them off) has confidence 1 and wins."""

@@ -374,6 +374,7 @@ def run_pipeline(
         "identity_threshold": grader.profile.threshold,
         "identity": identity_summary(grader, kept),
         "selfies_used": [s.photo.name for s in selfies],
+        "stated": {a.name: a.value for a in request.stated},
         **more_like_summary(request.anchor, kept),
         "seconds": timings,
     }

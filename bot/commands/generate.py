@@ -2,7 +2,8 @@
 
 Assesses the selfies first and stops with the assessor's message if the set is not ready;
 otherwise runs stages 1-7 with a progress bar on stderr and writes the album (full-resolution
-images, contact sheet, `album.json`) to `--out`.
+images, contact sheet, `album.json`) to `--out`. `--stated glasses=no` says what the
+person says about themselves (it beats what the intake measured; album.json records it).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 from bot.engine_config import load_engine_from_settings
 from bot.settings import Settings
 from engine.album import write_album
+from engine.attributes import stated_attribute
 from engine.errors import EngineError
 from engine.pipeline import BACKENDS, PipelineRequest, run_pipeline
 from engine.progress import ProgressEvent
+from engine.types import Attribute
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"}
 BAR_WIDTH = 30
@@ -37,7 +40,26 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--size", type=int, default=1024, help="side of each generated image in pixels (default 1024)"
     )
+    parser.add_argument(
+        "--stated",
+        type=_stated,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="what the person says about themselves, beating what is measured (repeatable): "
+        "glasses=yes|no, facial_hair=beard|none, hair='short grey'",
+    )
     parser.set_defaults(handler=run)
+
+
+def _stated(text: str) -> Attribute:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. glasses=no), got {text!r}")
+    try:
+        return stated_attribute(name, value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 class ProgressBar:
@@ -90,6 +112,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             backend=backend,
             width=args.size,
             height=args.size,
+            stated=tuple(args.stated),
         )
         album = run_pipeline(request, resources, progress=bar)
     except EngineError as exc:

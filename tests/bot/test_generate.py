@@ -64,3 +64,35 @@ def test_generate_refuses_an_unknown_style(
     code = main(["generate", str(faces_dir / "person_a"), "--style", "wedding", "--count", "3"])
     assert code == 1
     assert "no style called 'wedding'" in capsys.readouterr().err
+
+
+def test_generate_takes_what_the_person_says_about_themselves(
+    clean_env: Path, faces_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HEADSHOTS_MIN_SELFIES", "5")
+    out = clean_env / "album"
+    code = main(
+        ["generate", str(faces_dir / "person_a"), "--style", "corporate", "--count", "2", "--keep", "1",
+         "--out", str(out), "--stated", "glasses=no", "--stated", "hair=Short  Grey", "--stated", "beard=no"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    data = json.loads((out / "album.json").read_text())
+    # Recorded as said; that it reaches the prompt: tests/engine/test_pipeline.py.
+    assert data["stats"]["stated"] == {"glasses": "no", "hair": "short grey", "facial_hair": "none"}
+
+
+@pytest.mark.parametrize(
+    ("stated", "message"),
+    [
+        ("glasses=maybe", "glasses must be yes or no"),
+        ("tattoo=yes", "unknown attribute"),
+        ("glasses", "NAME=VALUE"),
+    ],
+)
+def test_generate_refuses_a_stated_attribute_it_cannot_use(
+    clean_env: Path, faces_dir: Path, capsys: pytest.CaptureFixture[str], stated: str, message: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["generate", str(faces_dir / "person_a"), "--style", "corporate", "--stated", stated])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -130,3 +130,34 @@ def test_decoded_photos_work_like_uploads(
     assert len(album) == 1
     assert album.items[0].candidate.params["style"] == "legal"
     assert album.stats["selfies_used"][0] in {name for name, _ in person_a_selfies}
+
+
+def test_what_the_person_said_reaches_every_prompt(
+    engine_resources: Any, person_a_selfies: list[tuple[str, bytes]]
+) -> None:
+    import dataclasses
+
+    from engine.attributes import stated_attribute
+
+    preview = engine_resources.backend("preview")
+    seen: list[Any] = []
+
+    class Recording:
+        name = "preview"
+
+        def generate(self, request: Any, **kwargs: Any) -> Any:
+            seen.extend(request.candidates)
+            return preview.generate(request, **kwargs)
+
+    resources = dataclasses.replace(engine_resources, backends={"preview": Recording()})
+    stated = (stated_attribute("glasses", "yes"), stated_attribute("hair", "short grey"))
+    request = PipelineRequest(
+        selfies=person_a_selfies, style="corporate", count=2, keep=1, seed=3, width=512, height=512,
+        stated=stated,
+    )  # fmt: skip
+    album = run_pipeline(request, resources)
+    assert album.stats["stated"] == {"glasses": "yes", "hair": "short grey"}
+    assert len(seen) == 2
+    for spec in seen:
+        assert "with glasses and short grey hair" in spec.prompt
+        assert "no glasses, missing glasses" in spec.negative_prompt
