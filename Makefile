@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # torch==2.13.0 is the CPU build on these machines; on a GPU host set TORCH_SPEC / PIP_EXTRA_INDEX_URL.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: setup serve worker test lint typecheck pytest bench clean
+.PHONY: setup serve worker test lint typecheck pytest bench clean i18n-extract i18n-update i18n-compile
 
 $(BIN)/headshots: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ pytest: setup
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# Translations (docs/localisation.md): extract the English sentences into the template, merge it
+# into every language's .po, compile .mo files (optional: the bot compiles a .po in memory).
+i18n-extract: setup
+	$(BIN)/python -m conversations.i18n.catalogues extract
+
+i18n-update: i18n-extract
+	$(BIN)/python -m conversations.i18n.catalogues update
+
+i18n-compile: setup
+	$(BIN)/python -m conversations.i18n.catalogues compile
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -12,12 +12,15 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING
 
+from conversations.i18n.translate import tr, use_locale
 from conversations.personal.orders import progress_text
 from conversations.shared import messages as msg
 from conversations.shared import sessions
+from conversations.shared.advice import engine_text
 from conversations.shared.callbacks import CallbackSigner
 from conversations.shared.delivery import Outgoing, album_replies, owner_of
 from conversations.shared.keyboards import ButtonMaker, cancel_order_button, choose_style_button
+from conversations.shared.language import user_locale
 from conversations.shared.ports import JobStatus
 from conversations.shared.replies import EditProgress, Reply, Text
 from conversations.shared.states import CHOOSING_STYLE, DELIVERED, GENERATING, ORDER_ACTIVE, QUEUED
@@ -151,7 +154,8 @@ class Courier:
             except JobNotFoundError:
                 await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
                 continue
-            replies = await self._progress_replies(row, user, status)
+            with use_locale(user_locale(user)):
+                replies = await self._progress_replies(row, user, status)
             if replies:
                 outgoing.append(Outgoing(row.chat_id, tuple(replies)))
         return outgoing
@@ -176,9 +180,11 @@ class Courier:
             return []  # the outbox brings the album
         await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
         if status.state == JobState.FAILED:
-            text = msg.JOB_FAILED.format(error=status.error or msg.SOMETHING_WENT_WRONG)
+            text = tr(msg.JOB_FAILED).format(
+                error=engine_text(status.error) if status.error else tr(msg.SOMETHING_WENT_WRONG)
+            )
         else:
-            text = msg.JOB_CANCELLED
+            text = tr(msg.JOB_CANCELLED)
         replies: list[Reply] = []
         if row.progress_message_id is not None:
             replies.append(EditProgress(row.progress_message_id, text))
@@ -202,7 +208,12 @@ class Courier:
         if owner is None:
             outbox.mark_delivered(self.db, entry.id)
             return None
-        job, user = owner
+        with use_locale(user_locale(owner[1])):
+            return self._album_of(entry, *owner)
+
+    def _album_of(self, entry: OutboxEntry, job: Job, user: User) -> Outgoing:
+        """The album's replies, in the owner's language (`_album` sets it)."""
+        assert entry.id is not None
         row = sessions.get_session(self.db, job.session_id) if job.session_id is not None else None
         store = self.services.store
         images = [store.get_bytes(key) for key in entry.payload.get("images", [])]
@@ -220,8 +231,8 @@ class Courier:
         for hook in self.album_hooks:
             replies = hook(job, user, len(images), replies)
         if row is not None and row.progress_message_id is not None:
-            done = msg.GENERATING.format(
-                stage=msg.STAGES["album"], bar=msg.progress_bar(1.0), percent=100, eta=""
+            done = tr(msg.GENERATING).format(
+                stage=tr(msg.STAGES["album"]), bar=msg.progress_bar(1.0), percent=100, eta=""
             )
             replies.insert(0, EditProgress(row.progress_message_id, done))
         # A re-post after a failure or a restart skips what already reached the chat.

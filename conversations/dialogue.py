@@ -15,12 +15,14 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from conversations.courier import Courier
+from conversations.i18n.translate import LOCALES, current_locale, negotiate, set_locale, tr, tr_n
 from conversations.personal.actions import ActionHandler
 from conversations.personal.orders import progress_text
 from conversations.personal.selfies import take_photos
 from conversations.servers.policy import ServerPolicy
 from conversations.shared import messages as msg
 from conversations.shared import sessions
+from conversations.shared.advice import set_advice
 from conversations.shared.callbacks import Action, CallbackError, CallbackSigner, is_team_data
 from conversations.shared.coordination import local_state
 from conversations.shared.delivery import Outgoing, album_link_hook
@@ -35,6 +37,7 @@ from conversations.shared.events import (
 )
 from conversations.shared.guard import is_admin
 from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
+from conversations.shared.language import language_buttons, user_locale
 from conversations.shared.platform import PlatformLimits
 from conversations.shared.ports import RateVerdict
 from conversations.shared.replies import Notice, Reply, Text
@@ -96,6 +99,7 @@ class Conversation:
             async for reply in self.photos(chat, [event]):
                 yield reply
             return
+        set_locale(negotiate(chat.locale))  # until the user row says better
         refusal = await self._throttled(chat)
         if refusal is not None:
             for reply in refusal:
@@ -103,8 +107,9 @@ class Conversation:
             return
         async with self.shared.locks.hold(chat.platform, chat.user_id):
             user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
+            set_locale(user_locale(user))
             if user.banned:
-                yield Text(msg.BANNED)
+                yield Text(tr(msg.BANNED))
             elif isinstance(event, Command):
                 async for reply in self._command(chat, user, event):
                     yield reply
@@ -112,14 +117,15 @@ class Conversation:
                 async for reply in self._button(chat, user, event):
                     yield reply
             elif isinstance(event, TextReceived):
-                yield Text(msg.TEXT_NOT_PHOTO)
+                yield Text(tr(msg.TEXT_NOT_PHOTO))
             elif isinstance(event, UnsupportedInput):
                 yield self._unsupported(event)
 
     async def photos(self, chat: ChatRef, uploads: Sequence[PhotoReceived]) -> AsyncIterator[Reply]:
         """Take one or several photos sent together; answers once for the lot."""
+        set_locale(negotiate(chat.locale))
         if chat.shared:
-            yield Text(team_msg.SELFIES_PRIVATELY)
+            yield Text(tr(team_msg.SELFIES_PRIVATELY))
             return
         refusal = await self._throttled(chat, cost=len(uploads))
         if refusal is not None:
@@ -128,13 +134,14 @@ class Conversation:
             return
         async with self.shared.locks.hold(chat.platform, chat.user_id):
             user = await asyncio.to_thread(sessions.ensure_user, self.db, chat)
+            set_locale(user_locale(user))
             assert user.id is not None
             if user.banned:
-                yield Text(msg.BANNED)
+                yield Text(tr(msg.BANNED))
                 return
             row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
             if row is not None and row.state in ORDER_ACTIVE:
-                yield Text(msg.BUSY_WITH_ORDER)
+                yield Text(tr(msg.BUSY_WITH_ORDER))
                 return
             if row is None or row.state not in ACCEPTS_PHOTOS:
                 team_id = row.team_id if row is not None else None
@@ -157,7 +164,7 @@ class Conversation:
                 log.error(
                     "photo store failed (%s): refused %d uploads of user %s", exc, len(uploads), user.id
                 )
-                yield Text(msg.STORE_FULL if isinstance(exc, StoreFullError) else msg.STORE_DOWN)
+                yield Text(tr(msg.STORE_FULL) if isinstance(exc, StoreFullError) else tr(msg.STORE_DOWN))
                 return
             self._count_verdicts(result.codes)
             verdict = result.verdict.verdict
@@ -165,12 +172,12 @@ class Conversation:
             ready_text, buttons = (
                 self.teams.members.ready_prompt(chat, row.team_id)
                 if row.team_id is not None
-                else (msg.READY, choose_style_button(self.buttons_for(chat, row.id)))
+                else (tr(msg.READY), choose_style_button(self.buttons_for(chat, row.id)))
             )
             summary = (
                 msg.count_line(good, needed)
                 + ". "
-                + (ready_text if verdict.ready else _advice(verdict.message))
+                + (ready_text if verdict.ready else set_advice(verdict.message))
             )
             await asyncio.to_thread(
                 sessions.save_session, self.db, row, state=COLLECTING, data={"ready": verdict.ready}
@@ -184,7 +191,7 @@ class Conversation:
         if verdict == RateVerdict.ALLOW:
             return None
         log.info("rate limited %s:%s (%s)", chat.platform, chat.user_id, verdict.value)
-        return (Text(msg.SLOW_DOWN),) if verdict == RateVerdict.THROTTLED else ()
+        return (Text(tr(msg.SLOW_DOWN)),) if verdict == RateVerdict.THROTTLED else ()
 
     def _count_verdicts(self, codes: Sequence[Sequence[str]]) -> None:
         metrics = self.services.metrics
@@ -197,13 +204,13 @@ class Conversation:
     async def _ban(self, chat: ChatRef, command: Command) -> Reply:
         """/ban or /unban USER_ID from an admin (`Settings.admin_ids`), on the admin's platform."""
         if not is_admin(self.settings, chat):
-            return Text(msg.UNKNOWN_COMMAND)
+            return Text(tr(msg.UNKNOWN_COMMAND))
         if len(command.args) != 1 or not command.args[0].strip():
-            return Text(msg.BAN_USAGE)
+            return Text(tr(msg.BAN_USAGE))
         target, banned = command.args[0].strip(), command.name.lower() == "ban"
         await asyncio.to_thread(set_banned, self.db, chat.platform, target, banned=banned)
         log.info("%s:%s set banned=%s on %s", chat.platform, chat.user_id, banned, target)
-        return Text((msg.BAN_DONE if banned else msg.UNBAN_DONE).format(user_id=target))
+        return Text((tr(msg.BAN_DONE) if banned else tr(msg.UNBAN_DONE)).format(user_id=target))
 
     async def progress_message_sent(self, chat: ChatRef, message_id: str) -> None:
         """The adapter posted a `ProgressMessage`; later progress edits that message."""
@@ -220,20 +227,26 @@ class Conversation:
         """An edit found the progress message (or a team card) gone and posted it anew."""
         await asyncio.to_thread(sessions.move_progress_message, self.db, platform, chat_id, old_id, new_id)
 
+    async def locale_for(self, chat: ChatRef) -> str:
+        """The locale to answer `chat`'s user in outside an event (an adapter's own sentences:
+        slash-command errors, "check your DMs")."""
+        user = await asyncio.to_thread(sessions.find_user, self.db, chat.platform, chat.user_id)
+        return user_locale(user, chat.locale)
+
     def add_platform(self, limits: PlatformLimits) -> None:
         """An adapter says what its platform can do (`handlers.platform.PlatformDriver` does)."""
         self.platforms[limits.platform] = limits
 
     def unreadable_reply(self) -> Reply:
         """For an upload the adapter could not even download."""
-        return Text(msg.PHOTO_UNREADABLE)
+        return Text(tr(msg.PHOTO_UNREADABLE))
 
     def _unsupported(self, event: UnsupportedInput) -> Reply:
         if event.kind == "too_large":
             size_mb = round((event.size or 0) / MB)
             limit_mb = round((event.limit or self.settings.max_upload_bytes) / MB)
-            return Text(msg.TOO_LARGE.format(mb=size_mb, limit=limit_mb))
-        return Text(msg.UNSUPPORTED.get(event.kind, msg.UNSUPPORTED["other"]))
+            return Text(tr(msg.TOO_LARGE).format(mb=size_mb, limit=limit_mb))
+        return Text(tr(msg.UNSUPPORTED.get(event.kind, msg.UNSUPPORTED["other"])))
 
     async def _command(self, chat: ChatRef, user: User, command: Command) -> AsyncIterator[Reply]:
         assert user.id is not None
@@ -247,23 +260,25 @@ class Conversation:
             async for reply in self.teams.command(chat, user, command):
                 yield reply
         elif name == "start":
-            yield Text(msg.WELCOME.format(**limits))
+            yield Text(tr(msg.WELCOME).format(**limits))
         elif name == "help":
-            yield Text(msg.HELP.format(**limits))
+            yield Text(tr(msg.HELP).format(**limits))
         elif name in {"new", "cancel"}:
             row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
             had_order = await self.actions.end_session(row)
             if name == "new":
                 await asyncio.to_thread(sessions.start_session, self.db, user.id, chat.chat_id)
-                yield Text(msg.NEW_SESSION.format(**limits))
+                yield Text(tr(msg.NEW_SESSION).format(**limits))
             elif row is None:
-                yield Text(msg.NOTHING_TO_CANCEL)
+                yield Text(tr(msg.NOTHING_TO_CANCEL))
             else:
-                yield Text(msg.CANCELLED_ORDER if had_order else msg.CANCELLED)
+                yield Text(tr(msg.CANCELLED_ORDER) if had_order else tr(msg.CANCELLED))
+        elif name == "language":
+            yield await self._language(chat, user, command)
         elif name in {"ban", "unban"}:
             yield await self._ban(chat, command)
         elif name == "delete":
-            yield Text(msg.DELETE_ASK, delete_buttons(self.buttons_for(chat, 0)))
+            yield Text(tr(msg.DELETE_ASK), delete_buttons(self.buttons_for(chat, 0)))
         elif name == "status":
             yield await self._status(chat, user)
         elif name == "web":
@@ -271,10 +286,27 @@ class Conversation:
                 yield reply
         elif name == "styles":
             styles = self.services.engine.styles.list()
-            lines = "\n".join(msg.STYLE_LINE.format(label=t.label, description=t.description) for t in styles)
-            yield Text(msg.STYLE_LIST.format(lines=lines))
+            lines = "\n".join(
+                tr(msg.STYLE_LINE).format(label=tr(t.label), description=tr(t.description)) for t in styles
+            )
+            yield Text(tr(msg.STYLE_LIST).format(lines=lines))
         else:
-            yield Text(msg.UNKNOWN_COMMAND)
+            yield Text(tr(msg.UNKNOWN_COMMAND))
+
+    async def _language(self, chat: ChatRef, user: User, command: Command) -> Reply:
+        """/language: the language buttons; `/language es` switches at once."""
+        assert user.id is not None
+        wanted = command.args[0] if command.args else ""
+        if wanted and negotiate(wanted).split("_")[0] == wanted.replace("-", "_").split("_")[0].lower():
+            return await self._set_language(user, negotiate(wanted))
+        return Text(tr(msg.LANGUAGE_PICK), language_buttons(self.buttons_for(chat, 0), current_locale()))
+
+    async def _set_language(self, user: User, locale: str) -> Reply:
+        assert user.id is not None
+        await asyncio.to_thread(sessions.set_locale, self.db, user.id, locale)
+        set_locale(locale)
+        log.info("user %s now reads %s", user.id, locale)
+        return Text(tr(msg.LANGUAGE_SET))
 
     async def _web_links(self, chat: ChatRef, user: User) -> AsyncIterator[Reply]:
         """/web: a sign-in link to the web studio, and the dashboard of each team the user
@@ -302,26 +334,27 @@ class Conversation:
         assert user.id is not None
         row = await asyncio.to_thread(sessions.current_session, self.db, user.id)
         if row is None:
-            return Text(msg.STATUS_EMPTY)
+            return Text(tr(msg.STATUS_EMPTY))
         assert row.id is not None
         style = row.style or ""
         if row.state in ORDER_ACTIVE and row.data.get("job_id"):
             return Text(progress_text(await self.services.jobs.status(row.data["job_id"])))
         if row.state == CHOOSING_STYLE:
-            return Text(msg.STATUS_CHOOSING, choose_style_button(self.buttons_for(chat, row.id)))
+            return Text(tr(msg.STATUS_CHOOSING), choose_style_button(self.buttons_for(chat, row.id)))
         if row.state == PREVIEWING:
-            return Text(msg.STATUS_PREVIEWING.format(style=style))
+            return Text(tr(msg.STATUS_PREVIEWING).format(style=style))
         if row.state == CONFIRMING:
-            return Text(msg.STATUS_CONFIRMING.format(style=style))
+            return Text(tr(msg.STATUS_CONFIRMING).format(style=style))
         if row.state == DELIVERED:
-            return Text(msg.STATUS_DELIVERED.format(style=style))
+            return Text(tr(msg.STATUS_DELIVERED).format(style=style))
         photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
         good = sum(1 for p in photos if p.ok)
         ready = bool(row.data.get("ready"))
-        nxt = msg.READY if ready else msg.SEND_MORE.format(more=max(1, self.settings.min_selfies - good))
+        more = max(1, self.settings.min_selfies - good)
+        nxt = tr(msg.READY) if ready else tr_n(msg.SEND_MORE, more).format(more=more)
         buttons = choose_style_button(self.buttons_for(chat, row.id)) if ready else ()
         return Text(
-            msg.STATUS_COLLECTING.format(count=msg.count_line(good, self.settings.min_selfies), next=nxt),
+            tr(msg.STATUS_COLLECTING).format(count=msg.count_line(good, self.settings.min_selfies), next=nxt),
             buttons,
         )
 
@@ -335,7 +368,14 @@ class Conversation:
             callback = self.signer.verify(chat.platform, chat.user_id, event.data)
         except CallbackError:
             log.warning("refused callback data from %s:%s", chat.platform, chat.user_id)
-            yield Notice(msg.NOT_YOUR_BUTTON)
+            yield Notice(tr(msg.NOT_YOUR_BUTTON))
+            return
+        if callback.action == Action.SET_LANGUAGE:
+            if callback.arg in LOCALES:
+                yield Notice("")
+                yield await self._set_language(user, callback.arg)
+            else:
+                yield Notice(tr(msg.NOT_NOW))
             return
         if callback.action in {Action.DELETE_YES, Action.DELETE_NO}:
             if callback.action == Action.DELETE_YES:
@@ -348,8 +388,8 @@ class Conversation:
             sessions.get_session, self.db, callback.session_id
         )
         if row is None or row.user_id != user.id:
-            yield Notice(msg.STALE_BUTTON)
-            yield Text(msg.STALE_BUTTON)
+            yield Notice(tr(msg.STALE_BUTTON))
+            yield Text(tr(msg.STALE_BUTTON))
             return
         if row.team_id is not None and callback.action != Action.FULL_RESOLUTION:
             async for reply in self.teams.members.session_button(chat, row, callback):
@@ -357,12 +397,3 @@ class Conversation:
             return
         async for reply in self.actions.run(chat, user, row, callback):
             yield reply
-
-
-def _advice(message: str) -> str:
-    """The engine's set verdict without its leading count ("5 good photos so far; "), which
-    the running count already says."""
-    head, sep, rest = message.partition("; ")
-    if sep and head.split(" ", 1)[0].isdigit() and "good photo" in head:
-        return rest[:1].upper() + rest[1:]
-    return message

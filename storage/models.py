@@ -52,6 +52,9 @@ class User(SQLModel, table=True):
     platform_user_id: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=128)
     language: str = Field(default="en", max_length=8)
+    """The platform's latest hint of the user's language (kept as the platform spells it)."""
+    locale: str | None = Field(default=None, max_length=16)
+    """The locale the user chose with /language (None: follow the platform's hint)."""
     banned: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import col, select
 
+from conversations.i18n.formats import number
+from conversations.i18n.translate import tr, tr_n
 from conversations.personal.orders import make_preview, new_seed, progress_text
 from conversations.personal.selfies import signatures, usable_keys
 from conversations.shared import messages as msg
 from conversations.shared import sessions
+from conversations.shared.advice import engine_text
 from conversations.shared.callbacks import Action, Callback, CallbackSigner
 from conversations.shared.delivery import job_results, originals
 from conversations.shared.events import ChatRef
@@ -95,8 +98,8 @@ class ActionHandler:
                 yield reply
             return
         if current is None or current.id != row.id:
-            yield Notice(msg.STALE_BUTTON)
-            yield Text(msg.STALE_BUTTON)
+            yield Notice(tr(msg.STALE_BUTTON))
+            yield Text(tr(msg.STALE_BUTTON))
             return
         ready = row.state != COLLECTING or bool(row.data.get("ready"))
         make = self._make(chat, row)
@@ -107,7 +110,7 @@ class ActionHandler:
             Action.ANOTHER_STYLE,
         }:
             if row.state not in PICKING or not ready:
-                yield Notice(msg.NOT_NOW)
+                yield Notice(tr(msg.NOT_NOW))
                 return
             await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
             page = int(cb.arg) if cb.action == Action.STYLE_PAGE and cb.arg.isdigit() else 0
@@ -128,7 +131,7 @@ class ActionHandler:
             settings = self.services.settings
             yield Notice("")
             yield Text(
-                msg.CONFIRM_SUMMARY.format(
+                tr_n(msg.CONFIRM_SUMMARY, settings.candidates_per_order).format(
                     style=row.style,
                     photos=len(keys),
                     count=settings.candidates_per_order,
@@ -151,7 +154,7 @@ class ActionHandler:
                 yield Notice(refusal)
                 return
             await asyncio.to_thread(sessions.save_session, self.db, row, data={"studio": True})
-            yield Text(msg.STUDIO_PLACED)
+            yield Text(tr(msg.STUDIO_PLACED))
             async for reply in self._order(chat, user, row, make, seed=new_seed(), extra=self._kind(row)):
                 yield reply
         elif cb.action == Action.MORE_LIKE and row.state == DELIVERED and parse_album_arg(cb.arg):
@@ -160,10 +163,10 @@ class ActionHandler:
         elif cb.action == Action.CANCEL_ORDER and row.state in ORDER_ACTIVE:
             await self._cancel_job(row)
             await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
-            yield Notice(msg.JOB_CANCELLED)
-            yield Text(msg.JOB_CANCELLED, choose_style_button(make))
+            yield Notice(tr(msg.JOB_CANCELLED))
+            yield Text(tr(msg.JOB_CANCELLED), choose_style_button(make))
         else:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
 
     async def _usable_keys(self, row: SelfieSession) -> tuple[str, ...]:
         assert row.id is not None
@@ -174,12 +177,12 @@ class ActionHandler:
     async def _preview(self, make: ButtonMaker, row: SelfieSession, style: str) -> AsyncIterator[Reply]:
         styles = self.services.engine.styles
         if style not in styles:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         template = styles.get(style)
         await asyncio.to_thread(sessions.save_session, self.db, row, state=PREVIEWING, style=template.name)
         yield Notice("")
-        yield Text(msg.MAKING_PREVIEW.format(style=template.label))
+        yield Text(tr(msg.MAKING_PREVIEW).format(style=tr(template.label)))
         assert row.id is not None
         photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
         usable = [p for p in photos if p.ok]
@@ -190,11 +193,13 @@ class ActionHandler:
                 )
         except EngineError as exc:
             await asyncio.to_thread(sessions.save_session, self.db, row, state=CHOOSING_STYLE)
-            yield Text(msg.PREVIEW_FAILED.format(reason=exc.user_message), choose_style_button(make))
+            yield Text(
+                tr(msg.PREVIEW_FAILED).format(reason=engine_text(exc.user_message)), choose_style_button(make)
+            )
             return
         retouch = self.services.settings.generation_backend == "preview"
-        caption = msg.PREVIEW_CAPTION_RETOUCH if retouch else msg.PREVIEW_CAPTION
-        yield Image(image, caption.format(label=template.label), preview_buttons(make))
+        caption = tr(msg.PREVIEW_CAPTION_RETOUCH) if retouch else tr(msg.PREVIEW_CAPTION)
+        yield Image(image, caption.format(label=tr(template.label)), preview_buttons(make))
 
     async def _order(
         self,
@@ -228,7 +233,7 @@ class ActionHandler:
             job = await self.services.jobs.submit(spec)
         except OrderRefusedError as exc:
             yield Notice("")
-            yield Text(msg.ORDER_REFUSED.format(reason=exc.user_message))
+            yield Text(tr(msg.ORDER_REFUSED).format(reason=engine_text(exc.user_message)))
             return
         status = await self.services.jobs.status(job.id)
         text = progress_text(status)
@@ -255,10 +260,10 @@ class ActionHandler:
         results = await asyncio.to_thread(job_results, self.db, job_id) if job_id else []
         chosen = next((r for r in results if r.rank == rank), None)
         if chosen is None:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         seed = int(chosen.params.get("seed", new_seed()))
-        yield Text(msg.MORE_LIKE_PLACED.format(rank=rank))
+        yield Text(tr(msg.MORE_LIKE_PLACED).format(rank=rank))
         extra: dict[str, object] = {
             "more_like": {"job_id": job_id, "rank": rank, "params": chosen.params},
             **self._kind(row),
@@ -274,7 +279,7 @@ class ActionHandler:
     async def _originals(self, user: User, row: SelfieSession, arg: str) -> AsyncIterator[Reply]:
         _rank, job_id = await asyncio.to_thread(self._album_job, user, row, arg)
         if row.state != DELIVERED or not job_id:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         yield Notice("")
         for reply in await asyncio.to_thread(originals, self.db, self.services.store, job_id):
@@ -300,7 +305,7 @@ class ActionHandler:
         assert user.id is not None
         yield Notice("")
         if not confirmed:
-            yield Text(msg.DELETE_KEPT)
+            yield Text(tr(msg.DELETE_KEPT))
             return
         active, every = await asyncio.to_thread(_job_ids, self.db, user.id)
         for job_id in active:
@@ -308,7 +313,7 @@ class ActionHandler:
         files = await asyncio.to_thread(delete_user_data, self.db, self.services.store, user.id)
         await self.services.jobs.forget(every)  # and their records in Redis
         log.info("deleted the data of user %s (%d files)", user.id, files)
-        yield Text(msg.DELETED.format(files=files))
+        yield Text(tr_n(msg.DELETED, files).format(files=number(files)))
 
 
 def _job_ids(db: Database, user_id: int) -> tuple[list[str], list[str]]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from PIL import Image as PILImage
 
+from conversations.i18n.translate import tr
 from conversations.shared import messages as msg
 from conversations.shared.ports import JobStatus
 from engine.errors import EngineError
@@ -55,9 +56,9 @@ def new_seed() -> int:
 
 def progress_text(status: JobStatus) -> str:
     if status.state == JobState.QUEUED:
-        return msg.QUEUED.format(position=status.position or 1, eta=msg.eta_text(status.eta_s))
-    stage = msg.STAGES.get(status.stage or "", msg.STARTING)
-    return msg.GENERATING.format(
+        return tr(msg.QUEUED).format(position=status.position or 1, eta=msg.eta_text(status.eta_s))
+    stage = tr(msg.STAGES.get(status.stage or "", msg.STARTING))
+    return tr(msg.GENERATING).format(
         stage=stage,
         bar=msg.progress_bar(status.progress),
         percent=round(status.progress * 100),

@@ -15,7 +15,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from conversations.i18n.translate import tr, tr_n
 from conversations.shared import messages as msg
+from conversations.shared.advice import engine_text
 from conversations.shared.events import PhotoReceived
 from conversations.shared.gate import EngineGate
 from conversations.shared.ports import Counters
@@ -86,12 +88,12 @@ def _row(session: SelfieSession, assessment: Assessment, key: str, data: bytes) 
 def _line(name: str, assessment: Assessment, verdict: SetAssessment) -> str:
     number = name.removeprefix("photo ")
     if assessment.report.issues:
-        return msg.PHOTO_BAD.format(n=number, problem=assessment.report.issues[0].message)
+        return tr(msg.PHOTO_BAD).format(n=number, problem=engine_text(assessment.report.issues[0].message))
     set_issues = verdict.issues.get(name, ())
     if set_issues:
-        text = set_issues[0].message
+        text = engine_text(set_issues[0].message)
         return text[:1].upper() + text[1:]
-    return msg.PHOTO_GOOD.format(n=number)
+    return tr(msg.PHOTO_GOOD).format(n=number)
 
 
 def _store(store: PhotoStore, prefix: str, name: str, assessment: Assessment) -> str:
@@ -150,7 +152,7 @@ async def take_photos(
     await asyncio.to_thread(save_photos, db, every)
     lines = [_line(n, a, verdict) for n, a in zip(names, assessments, strict=True)]
     if refused:
-        lines.append(msg.TOO_MANY_PHOTOS.format(max=max_photos))
+        lines.append(tr_n(msg.TOO_MANY_PHOTOS, max_photos).format(max=max_photos))
     codes = tuple(tuple(a.report.codes) for a in assessments)
     return IntakeResult(tuple(lines), verdict, total=len(every), refused=refused, codes=codes)
 

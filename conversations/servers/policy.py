@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conversations.i18n.translate import tr
 from conversations.servers import messages as server_msg
 from conversations.servers.settings import (
     ServerSettings,
@@ -86,7 +87,9 @@ class ServerPolicy:
         server = await self.settings(platform, server_id)
         if server.allows_channel(channel_id):
             return None
-        return server_msg.CHANNEL_NOT_ALLOWED.format(channels=", ".join(f"<#{c}>" for c in server.channels))
+        return tr(server_msg.CHANNEL_NOT_ALLOWED).format(
+            channels=", ".join(f"<#{c}>" for c in server.channels)
+        )
 
     async def open_from_server(self, chat: ChatRef, server_id: str) -> str | None:
         """The member opens their private session from `server_id`: its rules apply there from
@@ -122,7 +125,7 @@ class ServerPolicy:
         if not isinstance(last, Text) or not last.buttons:
             return replies
         make = ButtonMaker(self.signer, user.platform, user.platform_user_id, job.session_id or 0)
-        share = (make(server_msg.SHARE_BUTTON, Action.SHARE_AVATAR, "1"),)
+        share = (make(tr(server_msg.SHARE_BUTTON), Action.SHARE_AVATAR, "1"),)
         return [*replies[:-1], Text(last.text, (*last.buttons, share))]
 
     async def share(self, chat: ChatRef, data: str) -> SharePost | str:
@@ -130,15 +133,15 @@ class ServerPolicy:
         try:
             callback = self.signer.verify(chat.platform, chat.user_id, data)
         except CallbackError:
-            return server_msg.SHARE_NOTHING
+            return tr(server_msg.SHARE_NOTHING)
         if callback.action != Action.SHARE_AVATAR:
-            return server_msg.SHARE_NOTHING
+            return tr(server_msg.SHARE_NOTHING)
         return await asyncio.to_thread(self._share, chat, callback.session_id, callback.arg)
 
     def _share(self, chat: ChatRef, session_id: int, arg: str) -> SharePost | str:
         found = self._of_chat(chat.platform, chat.chat_id)
         if found is None or not (found[1].public_results and found[1].share_channel):
-            return server_msg.SHARE_NOT_ALLOWED
+            return tr(server_msg.SHARE_NOT_ALLOWED)
         server_id, server = found
         rank = int(arg) if arg.isdigit() else 1
         result = shared_result(
@@ -150,7 +153,7 @@ class ServerPolicy:
             rank=rank,
         )
         if result is None or server.share_channel is None:
-            return server_msg.SHARE_NOTHING
+            return tr(server_msg.SHARE_NOTHING)
         return SharePost(server_id, server.share_channel, result.image, result.style, rank)
 
     # -- public posts, and taking them down on /delete ------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from conversations.i18n.translate import tr, tr_n
 from conversations.servers import messages as server_msg
 from engine.styles import StyleTemplate
 from storage.database import Database
@@ -142,17 +143,18 @@ def quota_refusal(
     """The sentence refusing a new order on this server today, or None if one is allowed."""
     used = orders_today(db, platform, platform_user_id)
     if quota_reached(server, default_quota, used):
-        return server_msg.QUOTA_REACHED.format(quota=server.quota(default_quota))
+        quota = server.quota(default_quota)
+        return tr_n(server_msg.QUOTA_REACHED, quota).format(quota=quota)
     return None
 
 
 def describe(server: ServerSettings, default_quota: int, channel_name: Callable[[str], str]) -> str:
     quota = server.quota(default_quota)
-    return server_msg.SETTINGS.format(
-        channels=", ".join(channel_name(c) for c in server.channels) or server_msg.EVERY_CHANNEL,
-        quota=quota or server_msg.UNLIMITED,
-        styles=", ".join(server.styles) or server_msg.EVERY_STYLE,
-        avatar_first=server_msg.AVATAR_FIRST if server.avatar_first else "",
+    return tr(server_msg.SETTINGS).format(
+        channels=", ".join(channel_name(c) for c in server.channels) or tr(server_msg.EVERY_CHANNEL),
+        quota=quota or tr(server_msg.UNLIMITED),
+        styles=", ".join(server.styles) or tr(server_msg.EVERY_STYLE),
+        avatar_first=tr(server_msg.AVATAR_FIRST) if server.avatar_first else "",
         public=(
             f"yes, in {channel_name(server.share_channel)}"
             if server.public_results and server.share_channel

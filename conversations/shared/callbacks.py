@@ -46,6 +46,8 @@ class Action(StrEnum):
     """Order a studio album (a LoRA trained on the selfies) after the instant one."""
     DELETE_YES = "dy"
     DELETE_NO = "dn"
+    SET_LANGUAGE = "lg"
+    """Answer in the language `arg` names from now on (`conversations.shared.language`)."""
     SHARE_AVATAR = "sa"
     """Discord: post a result to the server's chosen channel (`conversations.servers.policy`)."""
     TEAM_JOIN = "tj"

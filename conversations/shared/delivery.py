@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from conversations.i18n.translate import tr, tr_n
 from conversations.shared import messages as msg
 from conversations.shared.keyboards import ButtonMaker, album_buttons
 from conversations.shared.ports import WebLinks
@@ -63,8 +64,8 @@ def album_replies(
 
     `retouch`: the album came from the preview backend, and the headline says so."""
     if not images:
-        return [Text(msg.ALBUM_EMPTY, album_buttons(make, (), job_id))]
-    headline = msg.RETOUCH_ALBUM_READY if retouch else msg.ALBUM_READY
+        return [Text(tr(msg.ALBUM_EMPTY), album_buttons(make, (), job_id))]
+    headline = tr_n(msg.RETOUCH_ALBUM_READY if retouch else msg.ALBUM_READY, len(images))
     replies: list[Reply] = [Text(headline.format(style=style, count=len(images)))]
     start = 0
     for size in group_sizes(len(images)):
@@ -77,10 +78,14 @@ def album_replies(
         start += size
     if sheet is not None:
         replies.append(
-            Image(sheet, msg.CONTACT_SHEET.format(count=len(images)), filename="contact_sheet.jpg")
+            Image(
+                sheet,
+                tr_n(msg.CONTACT_SHEET, len(images)).format(count=len(images)),
+                filename="contact_sheet.jpg",
+            )
         )
     ranks = list(range(1, len(images) + 1))
-    replies.append(Text(msg.AFTER_ALBUM, album_buttons(make, ranks, job_id, studio_minutes)))
+    replies.append(Text(tr(msg.AFTER_ALBUM), album_buttons(make, ranks, job_id, studio_minutes)))
     return replies
 
 
@@ -105,7 +110,9 @@ def job_results(db: Database, job_id: str) -> list[Result]:
 def originals(db: Database, store: PhotoStore, job_id: str) -> list[Reply]:
     """Every result of the job as a document (full resolution, not recompressed by the chat)."""
     return [
-        Document(store.get_bytes(r.store_key), f"headshot_{r.rank:02d}.jpg", msg.ORIGINAL.format(rank=r.rank))
+        Document(
+            store.get_bytes(r.store_key), f"headshot_{r.rank:02d}.jpg", tr(msg.ORIGINAL).format(rank=r.rank)
+        )
         for r in job_results(db, job_id)
     ]
 

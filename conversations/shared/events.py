@@ -18,7 +18,11 @@ class ChatRef:
     user_id: str
     chat_id: str
     display_name: str = ""
-    language: str = "en"
+    locale: str | None = None
+    """The platform's hint of the user's language, as it gives it ('es', 'pt-BR', 'en_US'; None
+    if it gives none): Telegram's `language_code`, Discord's `interaction.locale`, a browser's
+    first `Accept-Language`. The user's own `/language` choice wins over it
+    (`conversations.shared.language.user_locale`)."""
     private_chat_id: str = ""
     """The user's private chat with the bot ('' if unknown); differs from `chat_id` in a group."""
     admin: bool = False

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from conversations.i18n.translate import tr, tr_n
 from conversations.shared import messages as msg
 from conversations.shared.callbacks import Action, Callback, CallbackSigner
 from conversations.shared.replies import Button, Keyboard
@@ -77,33 +78,39 @@ def style_picker(
     ]
     nav = []
     if page > 0:
-        nav.append(make(msg.PREVIOUS, Action.STYLE_PAGE, str(page - 1)))
+        nav.append(make(tr(msg.PREVIOUS), Action.STYLE_PAGE, str(page - 1)))
     if page < pages - 1:
-        nav.append(make(msg.NEXT, Action.STYLE_PAGE, str(page + 1)))
+        nav.append(make(tr(msg.NEXT), Action.STYLE_PAGE, str(page + 1)))
     if nav:
         rows.append(tuple(nav))
-    text = msg.STYLE_PICKER.format(page=page + 1, pages=pages) if pages > 1 else msg.STYLE_PICKER_ONE_PAGE
+    text = (
+        tr(msg.STYLE_PICKER).format(page=page + 1, pages=pages)
+        if pages > 1
+        else tr(msg.STYLE_PICKER_ONE_PAGE)
+    )
     return text, tuple(rows)
 
 
 def style_button(make: ButtonMaker, template: StyleTemplate) -> Button:
-    return make(button_label(template.label), Action.PICK_STYLE, style_arg(template.name))
+    return make(button_label(tr(template.label)), Action.PICK_STYLE, style_arg(template.name))
 
 
 def choose_style_button(make: ButtonMaker) -> Keyboard:
-    return ((make(msg.CHOOSE_STYLE, Action.CHOOSE_STYLES),),)
+    return ((make(tr(msg.CHOOSE_STYLE), Action.CHOOSE_STYLES),),)
 
 
 def preview_buttons(make: ButtonMaker) -> Keyboard:
-    return ((make(msg.LOOKS_GOOD, Action.PREVIEW_OK), make(msg.ANOTHER_STYLE, Action.BACK_TO_STYLES)),)
+    return (
+        (make(tr(msg.LOOKS_GOOD), Action.PREVIEW_OK), make(tr(msg.ANOTHER_STYLE), Action.BACK_TO_STYLES)),
+    )
 
 
 def confirm_buttons(make: ButtonMaker) -> Keyboard:
-    return ((make(msg.CONFIRM, Action.CONFIRM),), (make(msg.BACK, Action.BACK_TO_STYLES),))
+    return ((make(tr(msg.CONFIRM), Action.CONFIRM),), (make(tr(msg.BACK), Action.BACK_TO_STYLES),))
 
 
 def cancel_order_button(make: ButtonMaker) -> Keyboard:
-    return ((make(msg.CANCEL_ORDER, Action.CANCEL_ORDER),),)
+    return ((make(tr(msg.CANCEL_ORDER), Action.CANCEL_ORDER),),)
 
 
 def album_buttons(
@@ -113,23 +120,25 @@ def album_buttons(
     (after "more like" made a newer one) still acts on the album they sit under. With
     `studio_minutes`, a last row offers the studio album."""
     more = tuple(
-        make(msg.MORE_LIKE.format(rank=r), Action.MORE_LIKE, album_arg(r, job_id))
+        make(tr(msg.MORE_LIKE).format(rank=r), Action.MORE_LIKE, album_arg(r, job_id))
         for r in ranks[:MORE_LIKE_BUTTONS]
     )
     rows: list[tuple[Button, ...]] = [more] if more else []
     rows.append(
         (
-            make(msg.ANOTHER_STYLE, Action.ANOTHER_STYLE),
-            make(msg.FULL_RESOLUTION, Action.FULL_RESOLUTION, album_arg(0, job_id)),
+            make(tr(msg.ANOTHER_STYLE), Action.ANOTHER_STYLE),
+            make(tr(msg.FULL_RESOLUTION), Action.FULL_RESOLUTION, album_arg(0, job_id)),
         )
     )
     if studio_minutes is not None:
-        rows.append((make(msg.STUDIO_ALBUM.format(minutes=studio_minutes), Action.STUDIO),))
+        rows.append(
+            (make(tr_n(msg.STUDIO_ALBUM, studio_minutes).format(minutes=studio_minutes), Action.STUDIO),)
+        )
     return tuple(rows)
 
 
 def delete_buttons(make: ButtonMaker) -> Keyboard:
-    return ((make(msg.DELETE_YES, Action.DELETE_YES), make(msg.DELETE_NO, Action.DELETE_NO)),)
+    return ((make(tr(msg.DELETE_YES), Action.DELETE_YES), make(tr(msg.DELETE_NO), Action.DELETE_NO)),)
 
 
 def album_arg(rank: int, job_id: str) -> str:

@@ -31,11 +31,21 @@ def ensure_user(db: Database, chat: ChatRef) -> User:
                 platform=chat.platform,
                 platform_user_id=chat.user_id,
                 display_name=chat.display_name[:128],
-                language=chat.language[:8] or "en",
+                language=(chat.locale or "en")[:8],
             )
             session.add(user)
             session.flush()
+        elif chat.locale and chat.locale[:8] != user.language:
+            user.language = chat.locale[:8]  # the user changed their app's language
+            session.add(user)
+            session.flush()
         return user
+
+
+def set_locale(db: Database, user_id: int, locale: str | None) -> None:
+    """Store the user's /language choice (None: follow the platform's hint again)."""
+    with db.session() as session:
+        session.exec(update(User).where(col(User.id) == user_id).values(locale=locale))
 
 
 def find_user(db: Database, platform: str, platform_user_id: str) -> User | None:

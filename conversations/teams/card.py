@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from conversations.i18n.formats import moment
+from conversations.i18n.translate import tr, tr_n
 from conversations.shared.callbacks import Action, CallbackSigner
 from conversations.shared.replies import Keyboard
 from conversations.teams import messages as tmsg
@@ -42,7 +44,8 @@ def member_status(progress: MemberProgress) -> str:
 
 
 def deadline_text(deadline: datetime | None) -> str:
-    return deadline.strftime("%Y-%m-%d %H:%M UTC") if deadline is not None else ""
+    """The deadline as the current locale writes a date and time ('' without one)."""
+    return moment(deadline) if deadline is not None else ""
 
 
 def card_text(
@@ -55,33 +58,37 @@ def card_text(
 ) -> str:
     """The card's text; `organiser_must_start` where the platform lets the bot write to the
     organiser only after she wrote to it (`PlatformLimits.private_chat_first`)."""
-    deadline = tmsg.CARD_DEADLINE.format(when=deadline_text(team.deadline)) if team.deadline else ""
+    deadline = tr(tmsg.CARD_DEADLINE).format(when=deadline_text(team.deadline)) if team.deadline else ""
     lines = [
-        tmsg.CARD_TITLE.format(name=team.name),
-        tmsg.CARD_DETAILS.format(style=style_label, photos=team.photos_per_member, deadline=deadline),
-        tmsg.CARD_ORGANISER.format(name=organiser),
+        tr(tmsg.CARD_TITLE).format(name=team.name),
+        tr_n(tmsg.CARD_DETAILS, team.photos_per_member).format(
+            style=style_label, photos=team.photos_per_member, deadline=deadline
+        ),
+        tr(tmsg.CARD_ORGANISER).format(name=organiser),
         "",
     ]
     if not members:
-        lines.append(tmsg.CARD_NO_MEMBERS)
+        lines.append(tr(tmsg.CARD_NO_MEMBERS))
     else:
         statuses = [(p.member.display_name, member_status(p)) for p in members]
-        lines.append(tmsg.CARD_MEMBERS.format(count=len(members)))
+        lines.append(tr_n(tmsg.CARD_MEMBERS, len(members)).format(count=len(members)))
         for name, status in statuses:
             icon, words = tmsg.STATUS[status]
-            lines.append(tmsg.CARD_MEMBER.format(icon=icon, name=name, status=words))
+            lines.append(tr(tmsg.CARD_MEMBER).format(icon=icon, name=name, status=tr(words)))
         count = {s: sum(1 for _, st in statuses if st == s) for s in tmsg.STATUS}
         lines += [
             "",
-            tmsg.CARD_TOTALS.format(
+            tr(tmsg.CARD_TOTALS).format(
                 done=count["picked"], count=len(members), generating=count["generating"], ready=count["ready"]
             ),
         ]
         waiting = [name for name, status in statuses if status in TO_ACT]
-        lines.append(tmsg.CARD_TO_ACT.format(names=", ".join(waiting)) if waiting else tmsg.CARD_ALL_DONE)
-    lines += ["", tmsg.CARD_JOIN]
+        lines.append(
+            tr(tmsg.CARD_TO_ACT).format(names=", ".join(waiting)) if waiting else tr(tmsg.CARD_ALL_DONE)
+        )
+    lines += ["", tr(tmsg.CARD_JOIN)]
     if organiser_must_start:
-        lines.append(tmsg.CARD_ORGANISER_START)
+        lines.append(tr(tmsg.CARD_ORGANISER_START))
     return "\n".join(lines)
 
 
@@ -92,5 +99,8 @@ def card_buttons(signer: CallbackSigner, team: Team) -> Keyboard:
     secret, so with a leaked key only the code (seen by those who see the card) lets one in."""
     assert team.id is not None
     make = TeamButtonMaker(signer, team.platform, ANYONE, team.id)
-    join = make(tmsg.JOIN, Action.TEAM_JOIN, team.code, deep_link=f"team_{team.code}")
-    return ((join,), (make(tmsg.EXPORT, Action.TEAM_EXPORT), make(tmsg.CANCEL_TEAM, Action.TEAM_CANCEL)))
+    join = make(tr(tmsg.JOIN), Action.TEAM_JOIN, team.code, deep_link=f"team_{team.code}")
+    return (
+        (join,),
+        (make(tr(tmsg.EXPORT), Action.TEAM_EXPORT), make(tr(tmsg.CANCEL_TEAM), Action.TEAM_CANCEL)),
+    )

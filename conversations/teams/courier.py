@@ -13,8 +13,10 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from conversations.i18n.translate import tr, tr_n, use_locale
 from conversations.shared.callbacks import Action
 from conversations.shared.delivery import Outgoing
+from conversations.shared.language import locale_of
 from conversations.shared.replies import EditProgress, Reply, Text
 from conversations.teams import messages as tmsg
 from conversations.teams.buttons import TeamButtonMaker
@@ -70,10 +72,12 @@ class TeamCourier:
         if due:
             reminded = [*team.params.get("reminded", []), *(p.member.id for p, _ in due)]
             store_teams.save_team(self.db, team, params={"reminded": reminded})
-            when = deadline_text(team.deadline)
             for progress, status in due:
                 assert progress.session is not None
-                text = tmsg.REMINDER.format(team=team.name, when=when, todo=tmsg.REMINDER_TODO[status])
+                with use_locale(locale_of(self.db, progress.member.user_id)):
+                    when = deadline_text(team.deadline)
+                    todo = tr(tmsg.REMINDER_TODO[status])
+                    text = tr(tmsg.REMINDER).format(team=team.name, when=when, todo=todo)
                 outgoing.append(Outgoing(progress.session.chat_id, (Text(text),)))
         return outgoing
 
@@ -87,12 +91,12 @@ class TeamCourier:
             return replies
         make = TeamButtonMaker(self.teams.signer, user.platform, user.platform_user_id, team.id)
         ranks = list(range(1, count + 1))
-        picks = [make(tmsg.PICK.format(rank=r), Action.TEAM_PICK, str(r)) for r in ranks]
+        picks = [make(tr(tmsg.PICK).format(rank=r), Action.TEAM_PICK, str(r)) for r in ranks]
         rows = tuple(tuple(picks[i : i + PICKS_PER_ROW]) for i in range(0, len(picks), PICKS_PER_ROW))
-        leave = make(tmsg.LEAVE, Action.TEAM_LEAVE)
+        leave = make(tr(tmsg.LEAVE), Action.TEAM_LEAVE)
         words = tmsg.TEAM_RETOUCH_READY if job.backend == "preview" else tmsg.TEAM_ALBUM_READY
-        headline = Text(words.format(team=team.name, count=count))
+        headline = Text(tr_n(words, count).format(team=team.name, count=count))
         body = [r for r in replies if not (isinstance(r, Text) and r.buttons)]
         if body and isinstance(body[0], Text):
             body[0] = headline
-        return [*body, Text(tmsg.PICK_PROMPT, (*rows, (leave,)))]
+        return [*body, Text(tr(tmsg.PICK_PROMPT), (*rows, (leave,)))]

@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING
 
 from PIL import Image as PILImage
 
+from conversations.i18n.formats import number
+from conversations.i18n.translate import tr, tr_n
 from conversations.personal.orders import CHAT_IMAGE_SIDE, jpeg, progress_text
 from conversations.personal.selfies import signatures, usable_keys
 from conversations.shared import messages as msg
 from conversations.shared import sessions
+from conversations.shared.advice import engine_text
 from conversations.shared.callbacks import Action, Callback, CallbackSigner
 from conversations.shared.delivery import job_results
 from conversations.shared.events import ChatRef, Command
@@ -61,7 +64,7 @@ class TeamMembers:
         assert user.id is not None
         team = await asyncio.to_thread(store_teams.team_by_code, self.db, code)
         if team is None or team.id is None:
-            yield Text(tmsg.TEAM_UNKNOWN)
+            yield Text(tr(tmsg.TEAM_UNKNOWN))
             return
         name = chat.display_name or user.display_name
         _member, joined = await asyncio.to_thread(store_teams.join_team, self.db, team.id, user.id, name)
@@ -69,22 +72,22 @@ class TeamMembers:
         if row is None or row.team_id != team.id:
             await asyncio.to_thread(sessions.start_session, self.db, user.id, chat.chat_id, team_id=team.id)
         settings = self.services.settings
-        label = str(team.params.get("style_label") or team.style)
+        label = tr(str(team.params.get("style_label") or team.style))
         if joined:
             yield Text(
-                tmsg.WELCOME_MEMBER.format(
+                tr(tmsg.WELCOME_MEMBER).format(
                     team=team.name, style=label, min=settings.min_selfies, max=settings.max_selfies
                 )
             )
         else:
-            yield Text(tmsg.ALREADY_MEMBER.format(team=team.name))
+            yield Text(tr(tmsg.ALREADY_MEMBER).format(team=team.name))
 
     def ready_prompt(self, chat: ChatRef, team_id: int) -> tuple[str, Keyboard]:
         """What a team member's ready set offers: one tap to order in the team's look."""
         go = TeamButtonMaker(self.signer, chat.platform, chat.user_id, team_id)(
-            tmsg.MAKE_TEAM_HEADSHOTS, Action.TEAM_GO
+            tr(tmsg.MAKE_TEAM_HEADSHOTS), Action.TEAM_GO
         )
-        return tmsg.TEAM_READY, ((go,),)
+        return tr(tmsg.TEAM_READY), ((go,),)
 
     async def go(self, chat: ChatRef, user: User, team: Team) -> AsyncIterator[Reply]:
         """Order the member's headshots with the team's template, seed policy and album size."""
@@ -93,14 +96,14 @@ class TeamMembers:
         row = await asyncio.to_thread(store_teams.team_session, self.db, team.id, user.id)
         member = await asyncio.to_thread(store_teams.membership, self.db, team.id, user.id)
         if row is None or member is None or row.state not in ACCEPTS_PHOTOS | {DELIVERED}:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         assert row.id is not None
         assert member.id is not None
         photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
         verdict = self.services.engine.assessor.assess_set(signatures(photos))
         if not verdict.verdict.ready:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             yield Text(verdict.verdict.message)
             return
         settings = self.services.settings
@@ -127,7 +130,7 @@ class TeamMembers:
             job = await self.services.jobs.submit(spec)
         except OrderRefusedError as exc:
             yield Notice("")
-            yield Text(msg.ORDER_REFUSED.format(reason=exc.user_message))
+            yield Text(tr(msg.ORDER_REFUSED).format(reason=engine_text(exc.user_message)))
             return
         await asyncio.to_thread(store_teams.set_pick, self.db, member.id, None, state="active")
         text = progress_text(await self.services.jobs.status(job.id))
@@ -140,9 +143,9 @@ class TeamMembers:
             data={"job_id": job.id, "progress_text": text},
         )
         make = ButtonMaker(self.signer, chat.platform, chat.user_id, row.id)
-        label = str(team.params.get("style_label") or team.style)
+        label = tr(str(team.params.get("style_label") or team.style))
         yield Notice("")
-        yield Text(tmsg.TEAM_ORDER_SUMMARY.format(keep=keep, style=label))
+        yield Text(tr_n(tmsg.TEAM_ORDER_SUMMARY, keep).format(keep=keep, style=label))
         yield ProgressMessage(text, cancel_order_button(make))
 
     async def session_button(
@@ -153,13 +156,13 @@ class TeamMembers:
         assert row.team_id is not None
         job_id = row.data.get("job_id")
         if callback.action != Action.CANCEL_ORDER or row.state not in ORDER_ACTIVE or not job_id:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         await self.services.jobs.cancel(job_id)
         await asyncio.to_thread(sessions.save_session, self.db, row, state=COLLECTING, data={"ready": True})
         _text, buttons = self.ready_prompt(chat, row.team_id)
-        yield Notice(msg.JOB_CANCELLED)
-        yield Text(msg.JOB_CANCELLED, buttons)
+        yield Notice(tr(msg.JOB_CANCELLED))
+        yield Text(tr(msg.JOB_CANCELLED), buttons)
 
     async def pick(self, user: User, team: Team, rank: int) -> AsyncIterator[Reply]:
         """The member's favourite goes to the organiser, privately, with a redo button."""
@@ -171,7 +174,7 @@ class TeamMembers:
         results = await asyncio.to_thread(job_results, self.db, job_id) if job_id else []
         chosen = next((r for r in results if r.rank == rank), None)
         if member is None or member.id is None or chosen is None:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         await asyncio.to_thread(store_teams.set_pick, self.db, member.id, chosen.id, state="picked")
         organiser = await asyncio.to_thread(sessions.get_user, self.db, team.organiser_id)
@@ -179,8 +182,10 @@ class TeamMembers:
             data = await asyncio.to_thread(self.services.store.get_bytes, chosen.store_key)
             image = await asyncio.to_thread(_chat_jpeg, data)
             make = TeamButtonMaker(self.signer, team.platform, organiser.platform_user_id, team.id)
-            redo = make(tmsg.ASK_REDO.format(member=member.display_name), Action.TEAM_REDO, str(member.id))
-            caption = tmsg.ORGANISER_PICK.format(
+            redo = make(
+                tr(tmsg.ASK_REDO).format(member=member.display_name), Action.TEAM_REDO, str(member.id)
+            )
+            caption = tr(tmsg.ORGANISER_PICK).format(
                 member=member.display_name, rank=rank, identity=chosen.identity
             )
             self.send_later(
@@ -189,7 +194,7 @@ class TeamMembers:
                 Image(image, caption, ((redo,),), filename=f"pick_{member.id}.jpg"),
             )
         yield Notice("")
-        yield Text(tmsg.PICKED.format(rank=rank))
+        yield Text(tr(tmsg.PICKED).format(rank=rank))
 
     async def leave(self, user: User) -> AsyncIterator[Reply]:
         """The member leaves the (newest) team they are in; their team data is deleted."""
@@ -204,7 +209,7 @@ class TeamMembers:
             teams = await asyncio.to_thread(store_teams.teams_of_user, self.db, user.id)
             team = teams[0] if teams else None
         if team is None or team.id is None:
-            yield Text(tmsg.NOT_A_MEMBER)
+            yield Text(tr(tmsg.NOT_A_MEMBER))
             return
         for job_id in await asyncio.to_thread(store_teams.active_team_jobs, self.db, team.id, user.id):
             await self.services.jobs.cancel(job_id)
@@ -212,7 +217,7 @@ class TeamMembers:
             delete_team_member_data, self.db, self.services.store, team.id, user.id
         )
         yield Notice("")
-        yield Text(tmsg.LEFT.format(team=team.name, files=files))
+        yield Text(tr_n(tmsg.LEFT, files).format(team=team.name, files=number(files)))
 
 
 def _chat_jpeg(data: bytes) -> bytes:

@@ -17,12 +17,14 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
 
+from conversations.i18n.translate import tr, tr_n, use_locale
 from conversations.personal.orders import new_seed
 from conversations.shared import messages as msg
 from conversations.shared import sessions
 from conversations.shared.callbacks import Action, CallbackError, CallbackSigner
 from conversations.shared.delivery import Outgoing
 from conversations.shared.events import ChatRef, Command
+from conversations.shared.language import locale_of, user_locale
 from conversations.shared.replies import (
     Document,
     EditProgress,
@@ -73,21 +75,23 @@ class TeamOrders:
             self.pending.append((platform, Outgoing(chat_id, tuple(replies))))
 
     def card(self, team: Team) -> tuple[str, Keyboard]:
-        """The card's text and buttons as of now (blocking: run in a thread)."""
+        """The card's text and buttons as of now, in the organiser's language (blocking: run in
+        a thread)."""
         assert team.id is not None
         with self.db.session() as session:
             organiser = session.get(User, team.organiser_id)
         progress = store_teams.member_progress(self.db, team.id)
-        label = str(team.params.get("style_label") or team.style)
         limits = self.platforms.get(team.platform)
-        text = card_text(
-            team,
-            organiser.display_name if organiser else "",
-            progress,
-            label,
-            organiser_must_start=limits is not None and limits.private_chat_first,
-        )
-        return text, card_buttons(self.signer, team)
+        with use_locale(user_locale(organiser)):
+            label = tr(str(team.params.get("style_label") or team.style))
+            text = card_text(
+                team,
+                organiser.display_name if organiser else "",
+                progress,
+                label,
+                organiser_must_start=limits is not None and limits.private_chat_first,
+            )
+            return text, card_buttons(self.signer, team)
 
     def may_manage(self, chat: ChatRef, user: User, team: Team) -> bool:
         """The organiser, or an admin of the team's chat."""
@@ -116,12 +120,12 @@ class TeamOrders:
         elif sub in {"status", "export", "cancel"}:
             team = await self._managed_team(chat, user)
             if team is None:
-                yield Text(tmsg.NO_TEAM_HERE)
+                yield Text(tr(tmsg.NO_TEAM_HERE))
             elif sub == "status":
                 text, _ = await asyncio.to_thread(self.card, team)
                 yield Text(text)
             elif not self.may_manage(chat, user, team):
-                yield Text(tmsg.ONLY_ORGANISER)
+                yield Text(tr(tmsg.ONLY_ORGANISER))
             elif sub == "export":
                 async for reply in self.export(chat, team):
                     yield reply
@@ -129,20 +133,22 @@ class TeamOrders:
                 async for reply in self.cancel(team):
                     yield reply
         elif sub == "help":
-            yield Text(tmsg.TEAM_HELP.format(styles=", ".join(self.services.engine.styles.names("headshot"))))
+            yield Text(
+                tr(tmsg.TEAM_HELP).format(styles=", ".join(self.services.engine.styles.names("headshot")))
+            )
         else:
-            yield Text(tmsg.UNKNOWN_TEAM_COMMAND)
+            yield Text(tr(tmsg.UNKNOWN_TEAM_COMMAND))
 
     async def create(self, chat: ChatRef, user: User, args: tuple[str, ...]) -> AsyncIterator[Reply]:
         assert user.id is not None
         if not chat.shared:
-            yield Text(tmsg.TEAM_IN_GROUP_ONLY)
+            yield Text(tr(tmsg.TEAM_IN_GROUP_ONLY))
             return
         existing = await asyncio.to_thread(
             store_teams.open_team_in_chat, self.db, chat.platform, chat.chat_id
         )
         if existing is not None:
-            yield Text(tmsg.TEAM_ALREADY_OPEN.format(name=existing.name))
+            yield Text(tr(tmsg.TEAM_ALREADY_OPEN).format(name=existing.name))
             return
         library = self.services.engine.styles
         code = store_teams.new_code()
@@ -150,7 +156,7 @@ class TeamOrders:
             request = parse_team_request(args, utcnow())
             template, spec = team_style(library, request, code)
         except TeamRequestError as exc:
-            yield Text(tmsg.TEAM_BAD_REQUEST.format(reason=exc))
+            yield Text(tr(tmsg.TEAM_BAD_REQUEST).format(reason=exc))
             return
         params: dict[str, object] = {
             "seed": new_seed(),
@@ -200,19 +206,19 @@ class TeamOrders:
         bundle = await asyncio.to_thread(build_export, self.db, self.services.store, team)
         if not bundle.files:
             yield Notice("")
-            yield Text(tmsg.EXPORT_EMPTY.format(team=team.name))
+            yield Text(tr(tmsg.EXPORT_EMPTY).format(team=team.name))
             return
         replies: tuple[Reply, ...] = (
             Document(
                 bundle.zip_bytes,
                 bundle.zip_name,
-                tmsg.EXPORT_CAPTION.format(team=team.name, files=bundle.files),
+                tr_n(tmsg.EXPORT_CAPTION, bundle.files).format(team=team.name, files=bundle.files),
             ),
-            Document(bundle.csv_bytes, bundle.csv_name, tmsg.EXPORT_CSV_CAPTION.format(team=team.name)),
+            Document(bundle.csv_bytes, bundle.csv_name, tr(tmsg.EXPORT_CSV_CAPTION).format(team=team.name)),
         )
         if chat.shared:
             self._send_later(chat.platform, chat.private_chat_id, *replies)
-            yield Notice(tmsg.EXPORT_SENT_PRIVATELY)
+            yield Notice(tr(tmsg.EXPORT_SENT_PRIVATELY))
             return
         yield Notice("")
         for reply in replies:
@@ -222,7 +228,7 @@ class TeamOrders:
         """Ask a member for a new try: their pick is cleared and they get a button to reorder."""
         member = await asyncio.to_thread(store_teams.get_member, self.db, member_id)
         if member is None or member.id is None or member.team_id != team.id or team.id is None:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         await asyncio.to_thread(store_teams.set_pick, self.db, member.id, None, state="redo")
         row = await asyncio.to_thread(store_teams.team_session, self.db, team.id, member.user_id)
@@ -232,12 +238,12 @@ class TeamOrders:
                 sessions.save_session, self.db, row, data={"redo": int(row.data.get("redo", 0)) + 1}
             )
             make = TeamButtonMaker(self.signer, team.platform, person.platform_user_id, team.id)
-            go = make(tmsg.MAKE_TEAM_HEADSHOTS, Action.TEAM_GO)
-            self._send_later(
-                team.platform, row.chat_id, Text(tmsg.REDO_REQUEST.format(team=team.name), ((go,),))
-            )
+            with use_locale(user_locale(person)):
+                go = make(tr(tmsg.MAKE_TEAM_HEADSHOTS), Action.TEAM_GO)
+                asked = Text(tr(tmsg.REDO_REQUEST).format(team=team.name), ((go,),))
+            self._send_later(team.platform, row.chat_id, asked)
         yield Notice("")
-        yield Text(tmsg.REDO_ASKED.format(member=member.display_name))
+        yield Text(tr(tmsg.REDO_ASKED).format(member=member.display_name))
 
     async def cancel(self, team: Team) -> AsyncIterator[Reply]:
         """Stop every member's order and delete everyone's team data, then the team."""
@@ -247,18 +253,17 @@ class TeamOrders:
         progress = await asyncio.to_thread(store_teams.member_progress, self.db, team.id)
         for item in progress:
             if item.session is not None:
-                self._send_later(
-                    team.platform,
-                    item.session.chat_id,
-                    Text(tmsg.TEAM_CANCELLED_MEMBER.format(team=team.name)),
-                )
+                with use_locale(await asyncio.to_thread(locale_of, self.db, item.member.user_id)):
+                    told = Text(tr(tmsg.TEAM_CANCELLED_MEMBER).format(team=team.name))
+                self._send_later(team.platform, item.session.chat_id, told)
         if team.card_message_id is not None:
-            done = tmsg.CARD_CANCELLED.format(name=team.name)
+            with use_locale(await asyncio.to_thread(locale_of, self.db, team.organiser_id)):
+                done = tr(tmsg.CARD_CANCELLED).format(name=team.name)
             self._send_later(team.platform, team.chat_id, EditProgress(team.card_message_id, done))
         files = await asyncio.to_thread(delete_team, self.db, self.services.store, team.id)
         log.info("team order %s cancelled; %d files deleted", team.id, files)
         yield Notice("")
-        yield Text(tmsg.CANCELLED_TEAM.format(team=team.name))
+        yield Text(tr(tmsg.CANCELLED_TEAM).format(team=team.name))
 
     async def end_organised(self, user: User) -> int:
         """/delete of an organiser: every open team order they run ends as `/team cancel` would
@@ -278,17 +283,17 @@ class TeamOrders:
             callback, _card = verify_team_data(self.signer, chat.platform, chat.user_id, data)
         except CallbackError:
             log.warning("refused team callback from %s:%s", chat.platform, chat.user_id)
-            yield Notice(msg.NOT_YOUR_BUTTON)
+            yield Notice(tr(msg.NOT_YOUR_BUTTON))
             return
         team = await asyncio.to_thread(store_teams.get_team, self.db, callback.session_id)
         if team is None or team.state != store_teams.OPEN:
-            yield Notice(tmsg.TEAM_UNKNOWN)
+            yield Notice(tr(tmsg.TEAM_UNKNOWN))
             return
         action = callback.action
         if action in {Action.TEAM_EXPORT, Action.TEAM_CANCEL, Action.TEAM_REDO} and not self.may_manage(
             chat, user, team
         ):
-            yield Notice(tmsg.ONLY_ORGANISER)
+            yield Notice(tr(tmsg.ONLY_ORGANISER))
             return
         if action == Action.TEAM_JOIN and hmac.compare_digest(callback.arg.encode(), team.code.encode()):
             replies = self.members.join(chat, user, team.code)
@@ -305,7 +310,7 @@ class TeamOrders:
         elif action == Action.TEAM_REDO and callback.arg.isdigit():
             replies = self.redo(team, int(callback.arg))
         else:
-            yield Notice(msg.NOT_NOW)
+            yield Notice(tr(msg.NOT_NOW))
             return
         async for reply in replies:
             yield reply

@@ -22,6 +22,7 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
+from conversations.i18n.translate import tr
 from conversations.servers import messages as server_msg
 from conversations.servers.policy import PostRef, SharePost
 from conversations.shared import messages as msg
@@ -41,6 +42,7 @@ from handlers.discord.components import (
 from handlers.discord.config import DiscordConfig
 from handlers.discord.render import MAX_CONTENT, MAX_FILES, Destination, DiscordOutput
 from handlers.discord.teams import TeamCommands, team_group
+from handlers.discord.translator import CatalogueTranslator, LocalisedTree
 from handlers.platform import PlatformDriver
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ class HeadshotBot(commands.Bot):
             help_command=None,
             # Names come from users (a team called "@everyone"): nothing the bot posts pings.
             allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=LocalisedTree,
         )
         self.settings = settings
         self.conversation = conversation
@@ -101,6 +104,7 @@ class HeadshotBot(commands.Bot):
         self.tree.add_command(headshot_group(self))
         self.tree.add_command(team_group(self))
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
+        await self.tree.set_translator(CatalogueTranslator())
         await self.tree.sync()
         self._delivery = asyncio.create_task(self._deliver_forever(), name="discord-delivery")
 
@@ -113,9 +117,13 @@ class HeadshotBot(commands.Bot):
 
     # -- who and where ---------------------------------------------------------------
 
-    def chat_ref(self, user: discord.abc.User, dm: discord.abc.Snowflake) -> ChatRef:
-        locale = getattr(user, "locale", None)
-        return ChatRef(PLATFORM, str(user.id), str(dm.id), user.display_name, str(locale or "en")[:2])
+    def chat_ref(
+        self, user: discord.abc.User, dm: discord.abc.Snowflake, locale: discord.Locale | None = None
+    ) -> ChatRef:
+        """`locale`: the interaction's (a DM message carries none; the stored hint is used)."""
+        return ChatRef(
+            PLATFORM, str(user.id), str(dm.id), user.display_name, locale.value if locale else None
+        )
 
     async def dm_of(self, user: discord.User | discord.Member) -> discord.DMChannel:
         return user.dm_channel or await user.create_dm()
@@ -157,7 +165,7 @@ class HeadshotBot(commands.Bot):
             raise
         except Exception:
             log.exception("conversation failed for %s:%s", chat.platform, chat.user_id)
-            await destination.send(content=msg.SOMETHING_WENT_WRONG)
+            await destination.send(content=tr(msg.SOMETHING_WENT_WRONG))
 
     # -- slash commands --------------------------------------------------------------------
 
@@ -175,7 +183,7 @@ class HeadshotBot(commands.Bot):
             await interaction.followup.send(refusal, ephemeral=True)
             return
         dm = await self.dm_of(interaction.user)
-        chat = self.chat_ref(interaction.user, dm)
+        chat = self.chat_ref(interaction.user, dm, interaction.locale)
         if interaction.guild_id is not None:
             refusal = await self.conversation.servers.open_from_server(chat, str(interaction.guild_id))
             if refusal is not None:
@@ -188,10 +196,10 @@ class HeadshotBot(commands.Bot):
         except discord.HTTPException as error:
             if not dms_closed(error):
                 raise
-            await interaction.followup.send(server_msg.DMS_CLOSED, ephemeral=True)
+            await interaction.followup.send(tr(server_msg.DMS_CLOSED), ephemeral=True)
             return
         if in_server:
-            await interaction.followup.send(server_msg.CHECK_DMS.format(link=dm.jump_url), ephemeral=True)
+            await interaction.followup.send(tr(server_msg.CHECK_DMS).format(link=dm.jump_url), ephemeral=True)
 
     async def run_command(self, interaction: discord.Interaction[Any], name: str) -> None:
         """`/headshot status|cancel|delete|styles` (already deferred), answered where it was asked."""
@@ -200,7 +208,7 @@ class HeadshotBot(commands.Bot):
             await interaction.followup.send(refusal, ephemeral=True)
             return
         dm = await self.dm_of(interaction.user)
-        chat = self.chat_ref(interaction.user, dm)
+        chat = self.chat_ref(interaction.user, dm, interaction.locale)
         in_server = interaction.guild_id is not None
         destination = Destination(dm, interaction, followups=True, ephemeral=in_server)
         await self.answer(chat, [Command(name)], destination)
@@ -227,7 +235,7 @@ class HeadshotBot(commands.Bot):
             self.conversation.signer.verify(PLATFORM, str(interaction.user.id), data)
         except CallbackError:
             log.warning("refused component %r pressed by %s", data[:12], interaction.user.id)
-            await interaction.response.send_message(msg.NOT_YOUR_BUTTON, ephemeral=True)
+            await interaction.response.send_message(tr(msg.NOT_YOUR_BUTTON), ephemeral=True)
             return False
         return True
 
@@ -235,7 +243,7 @@ class HeadshotBot(commands.Bot):
         in_server = interaction.guild is not None
         await interaction.response.defer(ephemeral=in_server, thinking=in_server)
         dm = await self.dm_of(interaction.user)
-        chat = self.chat_ref(interaction.user, dm)
+        chat = self.chat_ref(interaction.user, dm, interaction.locale)
         destination = Destination(
             dm if in_server else interaction.channel,  # type: ignore[arg-type]
             interaction,
@@ -259,11 +267,11 @@ class HeadshotBot(commands.Bot):
             await interaction.followup.send(post, ephemeral=True)
             return
         channel = self.get_partial_messageable(int(post.channel_id), guild_id=int(post.server_id))
-        caption = server_msg.SHARE_POST.format(member=interaction.user.mention, style=post.style)
+        caption = tr(server_msg.SHARE_POST).format(member=interaction.user.mention, style=post.style)
         sent = await channel.send(caption, file=discord.File(io.BytesIO(post.image), "avatar_idea.jpg"))
         await self.conversation.servers.share_posted(chat, post.channel_id, str(sent.id))
         await interaction.followup.send(
-            server_msg.SHARED.format(rank=post.rank, channel=f"<#{post.channel_id}>"), ephemeral=True
+            tr(server_msg.SHARED).format(rank=post.rank, channel=f"<#{post.channel_id}>"), ephemeral=True
         )
 
     async def _take_down(self, post: PostRef) -> None:
@@ -284,12 +292,12 @@ class HeadshotBot(commands.Bot):
         self, interaction: discord.Interaction[Any], error: discord.app_commands.AppCommandError
     ) -> None:
         if isinstance(error, discord.app_commands.MissingPermissions):
-            text = server_msg.ADMIN_ONLY
+            text = tr(server_msg.ADMIN_ONLY)
         elif isinstance(error, discord.app_commands.NoPrivateMessage):
-            text = server_msg.SERVER_ONLY
+            text = tr(server_msg.SERVER_ONLY)
         else:
             log.error("slash command failed", exc_info=error)
-            text = msg.SOMETHING_WENT_WRONG
+            text = tr(msg.SOMETHING_WENT_WRONG)
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)
         else:

@@ -12,28 +12,30 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from conversations.i18n.translate import N_, tr
 from conversations.servers import messages as server_msg
 from conversations.servers.settings import ServerSettings
 from handlers.discord.host import DiscordHost
 
 PLATFORM = "discord"
 MEMBER_COMMANDS = {
-    "help": "What I can do",
-    "new": "Start again with new photos",
-    "status": "Where your photos or your order are",
-    "cancel": "Stop this session (its photos are deleted)",
-    "delete": "Delete all your photos and results",
-    "styles": "The styles you can choose",
-    "web": "A link to the web studio",
+    "help": N_("What I can do"),
+    "new": N_("Start again with new photos"),
+    "status": N_("Where your photos or your order are"),
+    "cancel": N_("Stop this session (its photos are deleted)"),
+    "delete": N_("Delete all your photos and results"),
+    "styles": N_("The styles you can choose"),
+    "language": N_("Choose the language I write in"),
+    "web": N_("A link to the web studio"),
 }
 
 
 def headshot_group(bot: DiscordHost) -> app_commands.Group:
     group = app_commands.Group(
-        name="headshot", description="Professional headshots and avatars from your selfies"
+        name="headshot", description=N_("Professional headshots and avatars from your selfies")
     )
 
-    @group.command(name="start", description="Start a private session in your DMs")
+    @group.command(name="start", description=N_("Start a private session in your DMs"))
     async def start(interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         await bot.start_session(interaction)
@@ -54,28 +56,30 @@ def _member_command(bot: DiscordHost, name: str, description: str) -> app_comman
 
 def settings_group(bot: DiscordHost) -> app_commands.Group:
     settings = app_commands.Group(
-        name="settings", description="Server settings (Manage Server permission)", guild_only=True
+        name="settings", description=N_("Server settings (Manage Server permission)"), guild_only=True
     )
     admin = app_commands.checks.has_permissions(manage_guild=True)
 
     async def reply(interaction: discord.Interaction[Any], server: ServerSettings, saved: bool) -> None:
         text = bot.conversation.servers.describe(server, lambda c: f"<#{c}>")
         await interaction.response.send_message(
-            server_msg.SETTINGS_SAVED.format(settings=text) if saved else text, ephemeral=True
+            tr(server_msg.SETTINGS_SAVED).format(settings=text) if saved else text, ephemeral=True
         )
 
     def guild_id(interaction: discord.Interaction[Any]) -> str:
         return str(interaction.guild_id)
 
-    @settings.command(name="show", description="Show this server's settings")
+    @settings.command(name="show", description=N_("Show this server's settings"))
     @admin
     async def show(interaction: discord.Interaction[Any]) -> None:
         await reply(
             interaction, await bot.conversation.servers.settings(PLATFORM, guild_id(interaction)), saved=False
         )
 
-    @settings.command(name="channels", description="Allow or disallow a channel; no channel = every channel")
-    @app_commands.describe(channel="The channel", allow="Answer in it (true) or not (false)")
+    @settings.command(
+        name="channels", description=N_("Allow or disallow a channel; no channel = every channel")
+    )
+    @app_commands.describe(channel=N_("The channel"), allow=N_("Answer in it (true) or not (false)"))
     @admin
     async def channels(
         interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None, allow: bool = True
@@ -90,15 +94,17 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
         server = await bot.conversation.servers.update(PLATFORM, guild_id(interaction), channels=chosen)
         await reply(interaction, server, saved=True)
 
-    @settings.command(name="quota", description="Orders per member per day (0 = unlimited)")
+    @settings.command(name="quota", description=N_("Orders per member per day (0 = unlimited)"))
     @admin
     async def quota(interaction: discord.Interaction[Any], per_day: app_commands.Range[int, 0, 100]) -> None:
         server = await bot.conversation.servers.update(PLATFORM, guild_id(interaction), daily_quota=per_day)
         await reply(interaction, server, saved=True)
 
-    @settings.command(name="styles", description="Styles offered here ('all' or names separated by commas)")
+    @settings.command(
+        name="styles", description=N_("Styles offered here ('all' or names separated by commas)")
+    )
     @app_commands.describe(
-        names="e.g. 'all' or 'corporate, gaming-avatar'", avatar_first="Avatar styles first"
+        names=N_("e.g. 'all' or 'corporate, gaming-avatar'"), avatar_first=N_("Avatar styles first")
     )
     @admin
     async def styles(interaction: discord.Interaction[Any], names: str, avatar_first: bool = False) -> None:
@@ -109,7 +115,7 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
         unknown = [n for n in chosen if n not in library]
         if unknown:
             await interaction.response.send_message(
-                server_msg.UNKNOWN_STYLES.format(names=", ".join(unknown)), ephemeral=True
+                tr(server_msg.UNKNOWN_STYLES).format(names=", ".join(unknown)), ephemeral=True
             )
             return
         server = await bot.conversation.servers.update(
@@ -117,7 +123,7 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
         )
         await reply(interaction, server, saved=True)
 
-    @settings.command(name="public", description="Whether members may post results, and where")
+    @settings.command(name="public", description=N_("Whether members may post results, and where"))
     @admin
     async def public(
         interaction: discord.Interaction[Any], allowed: bool, channel: discord.TextChannel | None = None
@@ -125,7 +131,7 @@ def settings_group(bot: DiscordHost) -> app_commands.Group:
         current = await bot.conversation.servers.settings(PLATFORM, guild_id(interaction))
         share = str(channel.id) if channel is not None else current.share_channel
         if allowed and share is None:
-            await interaction.response.send_message(server_msg.SHARE_CHANNEL_MISSING, ephemeral=True)
+            await interaction.response.send_message(tr(server_msg.SHARE_CHANNEL_MISSING), ephemeral=True)
             return
         server = await bot.conversation.servers.update(
             PLATFORM, guild_id(interaction), public_results=allowed, share_channel=share

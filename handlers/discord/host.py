@@ -19,7 +19,9 @@ from handlers.discord.render import Destination
 class DiscordHost(Protocol):
     conversation: Conversation
 
-    def chat_ref(self, user: discord.abc.User, dm: discord.abc.Snowflake) -> ChatRef: ...
+    def chat_ref(
+        self, user: discord.abc.User, dm: discord.abc.Snowflake, locale: discord.Locale | None = None
+    ) -> ChatRef: ...
 
     async def dm_of(self, user: discord.User | discord.Member) -> discord.DMChannel: ...
 

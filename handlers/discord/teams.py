@@ -16,6 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from conversations.i18n.translate import N_, tr
 from conversations.servers import messages as server_msg
 from conversations.shared.callbacks import Action, peek
 from conversations.shared.events import ButtonPressed, ChatRef, Command
@@ -37,7 +38,9 @@ class TeamCommands:
     async def chat_of(self, interaction: discord.Interaction[Any], *, in_dm: bool) -> tuple[ChatRef, Any]:
         """The member's ChatRef: in their DM, or in the server channel (with admin rights)."""
         dm = await self.bot.dm_of(interaction.user)
-        chat = dataclasses.replace(self.bot.chat_ref(interaction.user, dm), private_chat_id=str(dm.id))
+        chat = dataclasses.replace(
+            self.bot.chat_ref(interaction.user, dm, interaction.locale), private_chat_id=str(dm.id)
+        )
         if in_dm or interaction.guild_id is None:
             return chat, dm
         channel = interaction.channel
@@ -65,27 +68,29 @@ class TeamCommands:
         try:
             await self.bot.answer(chat, [ButtonPressed(data)], destination)
         except discord.Forbidden:
-            await interaction.followup.send(server_msg.DMS_CLOSED, ephemeral=True)
+            await interaction.followup.send(tr(server_msg.DMS_CLOSED), ephemeral=True)
             return
         if in_server and not destination.sent_followup:
             await interaction.followup.send(
-                server_msg.CHECK_DMS.format(link=channel.jump_url), ephemeral=True
+                tr(server_msg.CHECK_DMS).format(link=channel.jump_url), ephemeral=True
             )
 
 
 def team_group(bot: DiscordHost) -> app_commands.Group:
-    group = app_commands.Group(name="team", description="Team orders: matching headshots for a whole team")
+    group = app_commands.Group(
+        name="team", description=N_("Team orders: matching headshots for a whole team")
+    )
     commands = TeamCommands(bot)
 
-    @group.command(name="new", description="Start a team order in this channel")
+    @group.command(name="new", description=N_("Start a team order in this channel"))
     @app_commands.describe(
-        name="Team name",
-        style="A built-in style (default corporate)",
-        photos="Headshots each member gets",
-        deadline="e.g. 3d, 12h or 2026-12-01 18:00 (UTC)",
-        backdrop="Custom look: backdrop colour #rrggbb",
-        attire="Custom look: what everyone wears",
-        framing="Custom look: e.g. head and shoulders",
+        name=N_("Team name"),
+        style=N_("A built-in style (default corporate)"),
+        photos=N_("Headshots each member gets"),
+        deadline=N_("e.g. 3d, 12h or 2026-12-01 18:00 (UTC)"),
+        backdrop=N_("Custom look: backdrop colour #rrggbb"),
+        attire=N_("Custom look: what everyone wears"),
+        framing=N_("Custom look: e.g. head and shoulders"),
     )
     @app_commands.guild_only()
     async def new(  # noqa: PLR0917 -- discord.py passes slash options positionally
@@ -111,8 +116,10 @@ def team_group(bot: DiscordHost) -> app_commands.Group:
 
         return app_commands.Command(name=sub, description=description, callback=run)
 
-    group.add_command(simple("status", "The order card's state"))
-    group.add_command(simple("export", "The ZIP and CSV, sent to you (organiser or admins)"))
-    group.add_command(simple("cancel", "Cancel the order and delete everyone's data (organiser or admins)"))
-    group.add_command(simple("leave", "Leave the team order and delete your team photos"))
+    group.add_command(simple("status", N_("The order card's state")))
+    group.add_command(simple("export", N_("The ZIP and CSV, sent to you (organiser or admins)")))
+    group.add_command(
+        simple("cancel", N_("Cancel the order and delete everyone's data (organiser or admins)"))
+    )
+    group.add_command(simple("leave", N_("Leave the team order and delete your team photos")))
     return group

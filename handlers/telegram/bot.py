@@ -34,6 +34,7 @@ from telegram.ext import (
 )
 
 from conversations.dialogue import Conversation
+from conversations.i18n.translate import DEFAULT_LOCALE, LOCALES, N_, tr, use_locale
 from conversations.shared import messages as msg
 from conversations.shared.events import (
     ButtonPressed,
@@ -64,16 +65,18 @@ from handlers.telegram.updates import (
 log = logging.getLogger(__name__)
 
 COMMANDS = {
-    "start": "Welcome and what makes a good selfie",
-    "help": "What I can do",
-    "new": "Start again with new photos",
-    "status": "Where your photos or order are",
-    "styles": "The styles you can choose",
-    "cancel": "Stop this session",
-    "delete": "Delete all your photos and results",
-    "team": "Team orders: matching headshots for a whole team",
-    "web": "A link to the web studio",
+    "start": N_("Welcome and what makes a good selfie"),
+    "help": N_("What I can do"),
+    "new": N_("Start again with new photos"),
+    "status": N_("Where your photos or order are"),
+    "styles": N_("The styles you can choose"),
+    "cancel": N_("Stop this session"),
+    "delete": N_("Delete all your photos and results"),
+    "language": N_("Choose the language I write in"),
+    "team": N_("Team orders: matching headshots for a whole team"),
+    "web": N_("A link to the web studio"),
 }
+"""The command menu; registered in English for everyone and translated per language code."""
 READ_TIMEOUT_S = 20.0
 WRITE_TIMEOUT_S = 60.0
 """Bot API timeouts: a busy API or a slow uplink (albums of 2048 px images) must not lose replies."""
@@ -144,7 +147,7 @@ class TelegramBot:
     async def start(self, *, poll_timeout: int = 10) -> None:
         app = self.application
         await app.initialize()
-        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS.items()])
+        await self._register_commands()
         await app.start()
         assert app.updater is not None
         if self.settings.telegram_webhook_url:
@@ -157,6 +160,18 @@ class TelegramBot:
         self._courier_task = asyncio.create_task(
             self.driver.run_courier(self.settings.telegram_courier_interval_s)
         )
+
+    async def _register_commands(self) -> None:
+        """The command menu in English (the default) and in each language for the users whose
+        app speaks it (`setMyCommands` with a two-letter `language_code`)."""
+        bot = self.application.bot
+        await bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS.items()])
+        for locale in LOCALES:
+            if locale == DEFAULT_LOCALE:
+                continue
+            with use_locale(locale):
+                commands = [BotCommand(name, tr(text)) for name, text in COMMANDS.items()]
+            await bot.set_my_commands(commands, language_code=locale.split("_")[0])
 
     async def _start_webhook(self, updater: Updater) -> None:
         """Behind a reverse proxy: PTB's webhook server on `telegram_webhook_port`, registered
@@ -254,7 +269,7 @@ class TelegramBot:
         log.error("error handling update from %s", chat, exc_info=context.error)
         if chat is not None:
             with contextlib.suppress(Exception):
-                await self.application.bot.send_message(chat.chat_id, msg.SOMETHING_WENT_WRONG)
+                await self.application.bot.send_message(chat.chat_id, tr(msg.SOMETHING_WENT_WRONG))
 
     # Helpers.
 

@@ -31,7 +31,7 @@ def chat_ref(update: Update) -> ChatRef | None:
         user_id=str(user.id),
         chat_id=str(chat.id),
         display_name=user.full_name,
-        language=user.language_code or "en",
+        locale=user.language_code,
         private_chat_id=str(user.id),
     )
 

@@ -77,7 +77,7 @@ async def test_the_daily_quota_refuses_an_order(policy: ServerPolicy, sqlite_db:
     assert await policy.order_refusal(DM) is None
     _member_with_album(sqlite_db, policy.store)  # type: ignore[arg-type]
     refusal = await policy.order_refusal(DM)
-    assert refusal == server_msg.QUOTA_REACHED.format(quota=1)
+    assert refusal == server_msg.QUOTA_REACHED.singular.format(quota=1)
     assert await policy.open_from_server(DM, "g1") == refusal
 
 
