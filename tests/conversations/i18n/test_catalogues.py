@@ -44,6 +44,11 @@ def fields(text: str) -> set[str]:
     }
 
 
+def edges(text: str) -> tuple[bool, bool]:
+    """Whether a sentence starts and ends with white space: pieces glued together keep their gaps."""
+    return text[:1].isspace(), text[-1:].isspace()
+
+
 def sentences(catalog: Catalog) -> dict[tuple[str, str | None], Message]:
     return {(m.id if isinstance(m.id, str) else m.id[0], m.context): m for m in catalog if m.id}
 
@@ -82,6 +87,8 @@ def test_every_sentence_is_translated_with_the_same_placeholders(source: Catalog
         for form in forms:
             if fields(form) != wanted:
                 problems.append(f"placeholders {sorted(fields(form))} != {sorted(wanted)}: {form!r}")
+            if edges(form) != edges(expected[-1]):
+                problems.append(f"leading or trailing space differs from the English: {form!r}")
     assert not problems, "\n".join(problems)
 
 
