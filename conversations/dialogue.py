@@ -315,17 +315,17 @@ class Conversation:
         links = self.services.links
         url = links.sign_in(chat.platform, chat.user_id) if links is not None else None
         if links is None or url is None:
-            yield Text(msg.WEB_OFF)
+            yield Text(tr(msg.WEB_OFF))
             return
-        replies: list[Reply] = [Text(msg.WEB_LINK.format(minutes=links.sign_in_minutes, url=url))]
+        replies: list[Reply] = [Text(tr(msg.WEB_LINK).format(minutes=links.sign_in_minutes, url=url))]
         for team in await asyncio.to_thread(teams_organised_by, self.db, user.id):
             assert team.id is not None
             team_url = links.team(team.id, user.id)
             if team_url is not None:
-                replies.append(Text(msg.WEB_TEAM_LINK.format(team=team.name, url=team_url)))
+                replies.append(Text(tr(msg.WEB_TEAM_LINK).format(team=team.name, url=team_url)))
         if chat.shared:
             self.teams.pending.append((chat.platform, Outgoing(chat.private_chat_id, tuple(replies))))
-            yield Text(msg.WEB_LINK_PRIVATELY)
+            yield Text(tr(msg.WEB_LINK_PRIVATELY))
             return
         for reply in replies:
             yield reply

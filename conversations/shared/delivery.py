@@ -97,7 +97,7 @@ def album_link_hook(links: WebLinks) -> Callable[[Job, User, int, list[Reply]], 
         url = links.album(user.platform, user.platform_user_id, job.id) if count else None
         if url is None or not replies:
             return replies
-        return [*replies[:-1], Text(msg.ALBUM_PAGE.format(url=url)), replies[-1]]
+        return [*replies[:-1], Text(tr(msg.ALBUM_PAGE).format(url=url)), replies[-1]]
 
     return hook
 

@@ -16,6 +16,7 @@ from html import escape
 
 from aiohttp import web
 
+from conversations.i18n.translate import tr, tr_n
 from conversations.shared import messages as msg
 from conversations.shared.delivery import job_results
 from conversations.shared.services import Services
@@ -79,9 +80,9 @@ class AlbumPages:
     async def page(self, request: web.Request) -> web.StreamResponse:
         album = await self._album(request)
         styles = self.services.engine.styles
-        label = styles.get(album.job.style).label if album.job.style in styles else album.job.style
+        label = tr(styles.get(album.job.style).label) if album.job.style in styles else album.job.style
         words = msg.RETOUCH_ALBUM_READY if album.job.backend == "preview" else msg.ALBUM_READY
-        headline = words.format(style=label, count=len(album.results))
+        headline = tr_n(words, len(album.results)).format(style=label, count=len(album.results))
         items = [
             (f"{album.base}/{r.rank}.jpg", f"#{r.rank}", f"{album.base}/{r.rank}.jpg") for r in album.results
         ]

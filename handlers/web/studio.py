@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from conversations.dialogue import Conversation
+from conversations.i18n.translate import N_, tr
 from conversations.shared import sessions
 from conversations.shared.events import (
     ButtonPressed,
@@ -35,6 +36,7 @@ from conversations.shared.replies import Reply
 from handlers.platform import PlatformDriver
 from handlers.web.albums import AlbumPages
 from handlers.web.config import WebConfig
+from handlers.web.language import browser_locale, language_middleware
 from handlers.web.links import PLATFORM, WebLinks, new_web_user
 from handlers.web.pages import TITLE, message_page, studio_page
 from handlers.web.security import COOKIE, CSRF_HEADER, Gate
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 STATIC: Final = Path(__file__).with_name("static")
 POLL_WAIT_S: Final = 20.0
 DEFAULT_PORT: Final = 8080
-SIGN_IN_NEEDED: Final = "Open the sign-in link the studio printed at start-up, or send /web to the bot."
+SIGN_IN_NEEDED: Final = N_("Open the sign-in link the studio printed at start-up, or send /web to the bot.")
 UNSUPPORTED_TYPES: Final = {"video": "video", "audio": "audio"}
 ANIMATIONS: Final = frozenset({"image/gif"})
 
@@ -132,7 +134,9 @@ class WebStudio:
 
     def _build_app(self) -> web.Application:
         limit = self.limits.max_upload_bytes
-        app = web.Application(middlewares=[self.gate.middleware], client_max_size=limit + 1024 * 1024)
+        app = web.Application(
+            middlewares=[language_middleware, self.gate.middleware], client_max_size=limit + 1024 * 1024
+        )
         app.router.add_get("/", self.index)
         app.router.add_get("/signin", self.sign_in)
         app.router.add_static("/static", STATIC, show_index=False, follow_symlinks=False)
@@ -153,7 +157,7 @@ class WebStudio:
         if user is None:
             if not self.gate.open:
                 return web.Response(
-                    text=message_page(TITLE, SIGN_IN_NEEDED), content_type="text/html", status=401
+                    text=message_page(TITLE, tr(SIGN_IN_NEEDED)), content_type="text/html", status=401
                 )
             user = new_web_user()
         response = web.Response(text=studio_page(self.links.signer.csrf(user)), content_type="text/html")
@@ -165,7 +169,7 @@ class WebStudio:
         user = self.links.signed_in_as(request.query.get("t", ""))
         if user is None:
             return web.Response(
-                text=message_page(TITLE, SIGN_IN_NEEDED), content_type="text/html", status=403
+                text=message_page(TITLE, tr(SIGN_IN_NEEDED)), content_type="text/html", status=403
             )
         response = web.HTTPSeeOther("/")
         self.gate.sign_in(response, user)
@@ -176,14 +180,15 @@ class WebStudio:
     def _user(self, request: web.Request, *, post: bool) -> str:
         user = self.gate.web_user(request)
         if user is None:
-            raise web.HTTPUnauthorized(text=SIGN_IN_NEEDED)
+            raise web.HTTPUnauthorized(text=tr(SIGN_IN_NEEDED))
         if post and not self.gate.csrf_ok(user, request.headers.get(CSRF_HEADER, "")):
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
         return user
 
     @staticmethod
     def _ref(user: str) -> ChatRef:
-        return ChatRef(PLATFORM, user, user, private_chat_id=user)
+        """The web user as the conversation sees them, with the browser's language."""
+        return ChatRef(PLATFORM, user, user, locale=browser_locale(), private_chat_id=user)
 
     async def _answer(self, user: str, event: Event) -> None:
         chat = self._ref(user)

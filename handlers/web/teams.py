@@ -16,7 +16,9 @@ from typing import Final
 from aiohttp import web
 
 from conversations.dialogue import Conversation
+from conversations.i18n.translate import tr, tr_n, use_locale
 from conversations.shared.delivery import Outgoing
+from conversations.shared.language import locale_of
 from conversations.shared.replies import Text
 from conversations.teams import messages as tmsg
 from conversations.teams.card import TO_ACT, deadline_text, member_status
@@ -66,29 +68,30 @@ class TeamDashboard:
         with self.db.session() as session:
             organiser = session.get(User, team.organiser_id)
         reminded = set(team.params.get("reminded", []))
-        label = str(team.params.get("style_label") or team.style)
-        deadline = tmsg.CARD_DEADLINE.format(when=deadline_text(team.deadline)) if team.deadline else ""
+        label = tr(str(team.params.get("style_label") or team.style))
+        deadline = tr(tmsg.CARD_DEADLINE).format(when=deadline_text(team.deadline)) if team.deadline else ""
         statuses = [member_status(p) for p in members]
         count = {s: statuses.count(s) for s in tmsg.STATUS}
         rows = "".join(
             self._row(base, p, status, reminded) for p, status in zip(members, statuses, strict=True)
         )
-        details = tmsg.CARD_DETAILS.format(style=label, photos=team.photos_per_member, deadline=deadline)
+        photos = team.photos_per_member
+        details = tr_n(tmsg.CARD_DETAILS, photos).format(style=label, photos=photos, deadline=deadline)
         organiser_name = organiser.display_name if organiser else ""
         head = [
-            f"<h1>{escape(tmsg.CARD_TITLE.format(name=team.name))}</h1>",
+            f"<h1>{escape(tr(tmsg.CARD_TITLE).format(name=team.name))}</h1>",
             f"<p>{escape(details)}</p>",
-            f"<p>{escape(tmsg.CARD_ORGANISER.format(name=organiser_name))}</p>",
+            f"<p>{escape(tr(tmsg.CARD_ORGANISER).format(name=organiser_name))}</p>",
         ]
         if members:
-            totals = tmsg.CARD_TOTALS.format(
+            totals = tr(tmsg.CARD_TOTALS).format(
                 done=count["picked"], count=len(members), generating=count["generating"], ready=count["ready"]
             )
             head.append(f"<p class='totals'>{escape(totals)}</p>")
         else:
-            head.append(f"<p>{escape(tmsg.CARD_NO_MEMBERS)}</p>")
+            head.append(f"<p>{escape(tr(tmsg.CARD_NO_MEMBERS))}</p>")
         actions = (
-            f"<p class='actions'><a class='zip' href='{base}/team.zip' download>{escape(tmsg.EXPORT)}</a>"
+            f"<p class='actions'><a class='zip' href='{base}/team.zip' download>{escape(tr(tmsg.EXPORT))}</a>"
             f"<form method='post' action='{base}/remind'>"
             f"<input type='hidden' name='{CSRF_FIELD}' value='{escape(csrf)}'>"
             f"<button type='submit'>{REMIND}</button></form></p>"
@@ -108,7 +111,7 @@ class TeamDashboard:
         bell = REMIND if member.id in reminded else ""
         return (
             f"<tr data-status='{status}'><td class='name'>{escape(member.display_name)}</td>"
-            f"<td class='status'>{icon} {escape(words)}</td><td class='pick'>{picture}</td>"
+            f"<td class='status'>{icon} {escape(tr(words))}</td><td class='pick'>{picture}</td>"
             f"<td class='reminded'>{bell}</td></tr>"
         )
 
@@ -153,13 +156,14 @@ class TeamDashboard:
         their chats); they are marked reminded (blocking: run in a thread)."""
         assert team.id is not None
         reminded = list(team.params.get("reminded", []))
-        when = deadline_text(team.deadline)
         outgoing = []
         for progress in store_teams.member_progress(self.db, team.id):
             status = member_status(progress)
             if status not in TO_ACT or progress.session is None:
                 continue
-            text = tmsg.REMINDER.format(team=team.name, when=when, todo=tmsg.REMINDER_TODO[status])
+            with use_locale(locale_of(self.db, progress.member.user_id)):
+                when, todo = deadline_text(team.deadline), tr(tmsg.REMINDER_TODO[status])
+                text = tr(tmsg.REMINDER).format(team=team.name, when=when, todo=todo)
             outgoing.append(Outgoing(progress.session.chat_id, (Text(text),)))
             if progress.member.id not in reminded:
                 reminded.append(progress.member.id)

@@ -53,6 +53,11 @@ def sentences(catalog: Catalog) -> dict[tuple[str, str | None], Message]:
     return {(m.id if isinstance(m.id, str) else m.id[0], m.context): m for m in catalog if m.id}
 
 
+def texts(value: object) -> tuple[str, ...]:
+    """A message's id or string as its forms (one, or one per plural form)."""
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else (str(value),)
+
+
 def test_the_template_is_up_to_date(source: Catalog) -> None:
     """The committed messages.pot is what translators start from: `make i18n-extract` after a change."""
     committed = read(catalogues.TEMPLATE)
@@ -62,7 +67,7 @@ def test_the_template_is_up_to_date(source: Catalog) -> None:
 def test_every_source_sentence_formats(source: Catalog) -> None:
     """A sanity check of the source itself: no stray braces in a sentence."""
     for message in source:
-        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+        for text in texts(message.id):
             fields(text)
 
 
@@ -78,8 +83,7 @@ def test_every_sentence_is_translated_with_the_same_placeholders(source: Catalog
         if found is None or found.fuzzy or not found.string or not all(found.string):
             problems.append(f"missing or fuzzy: {key[0]!r}")
             continue
-        expected = message.id if isinstance(message.id, tuple) else (message.id,)
-        forms = found.string if isinstance(found.string, tuple) else (found.string,)
+        expected, forms = texts(message.id), texts(found.string)
         if isinstance(message.id, tuple) != isinstance(found.string, tuple):
             problems.append(f"plural mismatch: {key[0]!r}")
             continue
