@@ -133,8 +133,9 @@ class TelegramEmulator:
 
     # Scripting updates.
 
-    def user(self, user_id: int, first_name: str = "Test") -> EmulatedUser:
-        return EmulatedUser(self, user_id, first_name)
+    def user(self, user_id: int, first_name: str = "Test", language_code: str = "en") -> EmulatedUser:
+        """A person in a private chat; `language_code` is their app's language (User object)."""
+        return EmulatedUser(self, user_id, first_name, language_code)
 
     def add_file(self, data: bytes | None, *, size: int | None = None) -> tuple[str, str]:
         """Register a downloadable file; returns (file_id, file_unique_id)."""
@@ -409,14 +410,22 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
 class EmulatedUser:
     """A person chatting with the bot in a private chat; every method pushes one update."""
 
-    def __init__(self, emulator: TelegramEmulator, user_id: int, first_name: str) -> None:
+    def __init__(
+        self, emulator: TelegramEmulator, user_id: int, first_name: str, language_code: str = "en"
+    ) -> None:
         self.emulator = emulator
         self.id = user_id
         self.first_name = first_name
+        self.language_code = language_code
 
     @property
     def sender(self) -> dict[str, Any]:
-        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "language_code": "en"}
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
 
     def _message(self, **fields: Any) -> dict[str, Any]:
         return {

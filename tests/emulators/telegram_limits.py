@@ -100,7 +100,11 @@ def check_keyboard(params: dict[str, Any]) -> Refusal | None:
 
 
 def check_commands(params: dict[str, Any]) -> Refusal | None:
-    """setMyCommands: at most 100 commands, names 1-32 of [a-z0-9_], descriptions 1-256."""
+    """setMyCommands: at most 100 commands, names 1-32 of [a-z0-9_], descriptions 1-256, and
+    `language_code` "A two-letter ISO 639-1 language code" (or empty: every language)."""
+    language = str(params.get("language_code") or "")
+    if language and not (len(language) == 2 and language.isascii() and language.islower()):
+        return 400, "Bad Request: invalid language code specified"
     commands = params.get("commands") or []
     if len(commands) > COMMANDS_LIMIT:
         return 400, "Bad Request: too many commands"

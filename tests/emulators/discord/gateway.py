@@ -155,7 +155,7 @@ class GatewaySide(EmulatorState):
             "version": 1,
             "channel_id": str(channel_id),
             "channel": channel,
-            "locale": "en-US",
+            "locale": member.locale,
             "attachment_size_limit": 10 * 1024 * 1024,
             "app_permissions": str(MEMBER_PERMISSIONS),
             "entitlements": [],

@@ -185,3 +185,62 @@ class RateLimits:
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": f"bucket-{abs(hash(route)) % 10**8}",
         }
+
+
+COMMAND_NAME_LIMIT = 32
+"""Application Commands > Application Command Naming: names are 1-32 characters of `-_'`,
+letters and digits (`^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`), lowercase where the letter
+has a lowercase form; localised names follow the same rule."""
+COMMAND_DESCRIPTION_LIMIT = 100
+"""Application Command Object, `description`: "1-100 character description"; localised too."""
+LOCALES = frozenset({
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+    "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN",
+    "ja", "zh-TW", "ko",
+})  # fmt: skip
+"""Reference > Locales: the only keys `name_localizations` and `description_localizations` take."""
+
+
+def _invalid_name(name: str) -> bool:
+    return (
+        not 1 <= len(name) <= COMMAND_NAME_LIMIT
+        or name != name.lower()
+        or not all(c.isalnum() or c in "-_'" for c in name)
+    )
+
+
+def invalid_commands(commands: list[dict[str, Any]]) -> str | None:
+    """What Discord refuses in a bulk overwrite of application commands (50035), or None:
+    names, descriptions and their localisations, options included, and sibling names that clash
+    in some locale."""
+    for index, command in enumerate(commands):
+        problem = _invalid_command(command, str(index))
+        if problem:
+            return problem
+    return None
+
+
+def _invalid_command(command: dict[str, Any], where: str) -> str | None:
+    if _invalid_name(str(command.get("name", ""))):
+        return f"{where}.name: invalid command name"
+    description = str(command.get("description", ""))
+    if command.get("type", 1) == 1 and not 1 <= len(description) <= COMMAND_DESCRIPTION_LIMIT:
+        return f"{where}.description: must be 1-{COMMAND_DESCRIPTION_LIMIT} long"
+    for field, check in (("name_localizations", _invalid_name), ("description_localizations", None)):
+        for locale, text in (command.get(field) or {}).items():
+            if locale not in LOCALES:
+                return f"{where}.{field}.{locale}: invalid locale"
+            if check is not None and check(text):
+                return f"{where}.{field}.{locale}: invalid command name {text!r}"
+            if check is None and not 1 <= len(text) <= COMMAND_DESCRIPTION_LIMIT:
+                return f"{where}.{field}.{locale}: must be 1-{COMMAND_DESCRIPTION_LIMIT} long"
+    options = command.get("options") or []
+    for locale in {"", *(k for o in options for k in (o.get("name_localizations") or {}))}:
+        seen = [(o.get("name_localizations") or {}).get(locale) or o.get("name") for o in options]
+        if len(seen) != len(set(seen)):
+            return f"{where}.options: duplicate names in locale {locale or 'default'!r}"
+    for number, option in enumerate(options):
+        problem = _invalid_command(option, f"{where}.options.{number}")
+        if problem:
+            return problem
+    return None

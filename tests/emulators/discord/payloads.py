@@ -104,6 +104,8 @@ class Member:
     name: str
     permissions: int = MEMBER_PERMISSIONS
     dms_open: bool = True
+    locale: str = "en-US"
+    """The member's client language: every interaction of theirs carries it."""
 
     def user(self) -> dict[str, Any]:
         return {

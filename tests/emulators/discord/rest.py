@@ -101,6 +101,9 @@ class RestSide(EmulatorState):
                 limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
                 return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
             case ("PUT", ["applications", a, "commands"]) if a == app:
+                problem = limits.invalid_commands(call.body)
+                if problem is not None:
+                    return 400, error(50035, f"Invalid Form Body: {problem}")
                 self.commands = [{**c, "id": str(self.snowflake()), "application_id": app} for c in call.body]
                 return 200, self.commands
             case ("GET", ["applications", a, "commands"]) if a == app:

@@ -154,9 +154,11 @@ class EmulatorState:
                 return int(payload["id"])
         raise KeyError(name)
 
-    def add_member(self, name: str, *, admin: bool = False, dms_open: bool = True) -> Member:
+    def add_member(
+        self, name: str, *, admin: bool = False, dms_open: bool = True, locale: str = "en-US"
+    ) -> Member:
         permissions = MEMBER_PERMISSIONS | (MANAGE_GUILD | ADMINISTRATOR if admin else 0)
-        member = Member(self.snowflake(), name, permissions, dms_open)
+        member = Member(self.snowflake(), name, permissions, dms_open, locale)
         self.members[member.id] = member
         return member
 

@@ -90,8 +90,10 @@ class DiscordWorld:
         await self.stop_bot()
         return await self.start_bot()
 
-    def member(self, name: str, *, admin: bool = False, dms_open: bool = True) -> Member:
-        self.members[name] = self.emu.add_member(name, admin=admin, dms_open=dms_open)
+    def member(
+        self, name: str, *, admin: bool = False, dms_open: bool = True, locale: str = "en-US"
+    ) -> Member:
+        self.members[name] = self.emu.add_member(name, admin=admin, dms_open=dms_open, locale=locale)
         return self.members[name]
 
     async def dm_of(self, member: Member) -> int:
