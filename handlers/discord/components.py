@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from conversations.i18n.translate import tr
+from conversations.shared import messages as msg
 from conversations.shared.callbacks import PATTERN, TEAM_PATTERN, Action, is_team_data, peek
 from conversations.shared.replies import Button, Keyboard
 
@@ -97,7 +99,7 @@ class StylePicker(
     def __init__(self, session: str, options: list[discord.SelectOption] | None = None) -> None:
         select: discord.ui.Select[Any] = discord.ui.Select(
             custom_id=PICKER_PREFIX + session,
-            placeholder="Choose a style",
+            placeholder=tr(msg.CHOOSE_STYLE),  # drawn while the member's locale is set
             options=options or [discord.SelectOption(label="…", value="…")],
         )
         super().__init__(select)
