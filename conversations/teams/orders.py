@@ -188,7 +188,7 @@ class TeamOrders:
             self._send_later(
                 chat.platform,
                 chat.private_chat_id,
-                Text(msg.WEB_TEAM_LINK.format(team=team.name, url=dashboard)),
+                Text(tr(msg.WEB_TEAM_LINK).format(team=team.name, url=dashboard)),
             )
         yield ProgressMessage(text, buttons)
 

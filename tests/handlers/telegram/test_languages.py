@@ -27,7 +27,7 @@ def english_pieces(locale: str) -> set[str]:
     with catalogues.TEMPLATE.open("rb") as fp:
         source = read_po(fp)
     catalogue = translations(locale)
-    pieces = set()
+    pieces: set[str] = set()
     for message in source:
         for english in (message.id,) if isinstance(message.id, str) else message.id:
             if not english or catalogue.gettext(english) == english:

@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bot.jobs.events import LocalUpdatePublisher
 
 from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
