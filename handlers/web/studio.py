@@ -18,9 +18,11 @@ from typing import Final
 from urllib.parse import unquote
 
 from aiohttp import web
+from sqlmodel import col, select
 
 from conversations.dialogue import Conversation
 from conversations.i18n.translate import N_, tr
+from conversations.shared import messages as msg
 from conversations.shared import sessions
 from conversations.shared.events import (
     ButtonPressed,
@@ -32,7 +34,7 @@ from conversations.shared.events import (
     UnsupportedInput,
 )
 from conversations.shared.platform import PlatformLimits
-from conversations.shared.replies import Reply
+from conversations.shared.replies import Reply, Text
 from handlers.platform import PlatformDriver
 from handlers.web.albums import AlbumPages
 from handlers.web.config import WebConfig
@@ -42,12 +44,15 @@ from handlers.web.pages import TITLE, message_page, studio_page
 from handlers.web.security import COOKIE, CSRF_HEADER, Gate
 from handlers.web.teams import TeamDashboard
 from handlers.web.transcript import WebChat, WebOutput
+from storage.models import Job, JobState, User
 
 log = logging.getLogger(__name__)
 
 STATIC: Final = Path(__file__).with_name("static")
 POLL_WAIT_S: Final = 20.0
 DEFAULT_PORT: Final = 8080
+ALBUM_LINKS: Final = 5
+"""Finished albums a fresh page links to."""
 SIGN_IN_NEEDED: Final = N_("Open the sign-in link the studio printed at start-up, or send /web to the bot.")
 UNSUPPORTED_TYPES: Final = {"video": "video", "audio": "audio"}
 ANIMATIONS: Final = frozenset({"image/gif"})
@@ -203,12 +208,26 @@ class WebStudio:
         if not chat.greeted:
             chat.greeted = True
             await self._answer(user, Command(await self._greeting(user)))
+            await self._draw(user, await asyncio.to_thread(self._albums, user))
         try:
             since = int(request.query.get("since", "0"))
         except ValueError:
             since = 0
         version, messages = await chat.since(since, POLL_WAIT_S)
         return web.json_response({"version": version, "messages": messages})
+
+    def _albums(self, user: str) -> list[Reply]:
+        """The user's finished albums as links to their pages, newest first: a fresh page (a
+        new device, or after a restart emptied the transcript) still reaches them."""
+        with self.conversation.db.session() as session:
+            jobs = session.exec(
+                select(Job.id)
+                .join(User, col(User.id) == col(Job.user_id))
+                .where(User.platform == PLATFORM, User.platform_user_id == user, Job.state == JobState.DONE)
+                .order_by(col(Job.created_at).desc())
+                .limit(ALBUM_LINKS)
+            ).all()
+        return [Text(tr(msg.ALBUM_PAGE).format(url=f"/album/{job_id}")) for job_id in jobs]
 
     async def _greeting(self, user: str) -> str:
         """A fresh page says hello, or where the user is (after a restart emptied it)."""

@@ -116,6 +116,12 @@ async def test_nobody_reaches_another_users_files_or_album(web_harness: WebHarne
     async with ada.get(f"/album/{job_id}/1.jpg") as response:
         assert await response.read() == b"\xff\xd8result"
 
+    # A restart empties the transcript; the fresh page still links to the finished album.
+    web_harness.studio.chats.clear()
+    await bot_says(ada, f"/album/{job_id}")
+    async with bea.get("/api/messages") as response:  # Bea's fresh page: her greeting only
+        assert job_id not in await response.text()
+
 
 async def test_a_chat_users_album_link_works_until_delete(web_harness: WebHarness) -> None:
     links = web_harness.studio.links
