@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from conversations.courier import Courier
-from conversations.i18n.translate import LOCALES, current_locale, negotiate, set_locale, tr, tr_n
+from conversations.i18n.translate import LOCALES, current_locale, negotiate, set_locale, spoken, tr, tr_n
 from conversations.personal.actions import ActionHandler
 from conversations.personal.orders import progress_text
 from conversations.personal.selfies import take_photos
@@ -296,9 +296,9 @@ class Conversation:
     async def _language(self, chat: ChatRef, user: User, command: Command) -> Reply:
         """/language: the language buttons; `/language es` switches at once."""
         assert user.id is not None
-        wanted = command.args[0] if command.args else ""
-        if wanted and negotiate(wanted).split("_")[0] == wanted.replace("-", "_").split("_")[0].lower():
-            return await self._set_language(user, negotiate(wanted))
+        wanted = spoken(command.args[0]) if command.args else None
+        if wanted is not None:
+            return await self._set_language(user, wanted)
         return Text(tr(msg.LANGUAGE_PICK), language_buttons(self.buttons_for(chat, 0), current_locale()))
 
     async def _set_language(self, user: User, locale: str) -> Reply:

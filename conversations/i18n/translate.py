@@ -79,6 +79,16 @@ def negotiate(hint: str | None) -> str:
     return next((code for code in LOCALES if code.split("_")[0].lower() == language), DEFAULT_LOCALE)
 
 
+def spoken(hint: str | None) -> str | None:
+    """The locale a hint names if we speak its language ('pt-PT' -> 'pt_BR', 'en-GB' -> 'en'),
+    None for a language we do not ('ja'), where `negotiate` would fall back to English."""
+    if not hint:
+        return None
+    locale = negotiate(hint)
+    language = hint.strip().replace("-", "_").split("_")[0].lower()
+    return locale if locale.split("_")[0].lower() == language else None
+
+
 def po_path(locale: str) -> Path:
     return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PIL import Image as PILImage
 
 from conversations.i18n.formats import number
-from conversations.i18n.translate import tr, tr_n
+from conversations.i18n.translate import tr, tr_n, use_locale
 from conversations.personal.orders import CHAT_IMAGE_SIDE, jpeg, progress_text
 from conversations.personal.selfies import signatures, usable_keys
 from conversations.shared import messages as msg
@@ -26,6 +26,7 @@ from conversations.shared.callbacks import Action, Callback, CallbackSigner
 from conversations.shared.delivery import job_results
 from conversations.shared.events import ChatRef, Command
 from conversations.shared.keyboards import ButtonMaker, cancel_order_button
+from conversations.shared.language import user_locale
 from conversations.shared.replies import Image, Keyboard, Notice, ProgressMessage, Reply, Text
 from conversations.shared.states import ACCEPTS_PHOTOS, COLLECTING, DELIVERED, ORDER_ACTIVE, QUEUED
 from conversations.teams import messages as tmsg
@@ -182,12 +183,13 @@ class TeamMembers:
             data = await asyncio.to_thread(self.services.store.get_bytes, chosen.store_key)
             image = await asyncio.to_thread(_chat_jpeg, data)
             make = TeamButtonMaker(self.signer, team.platform, organiser.platform_user_id, team.id)
-            redo = make(
-                tr(tmsg.ASK_REDO).format(member=member.display_name), Action.TEAM_REDO, str(member.id)
-            )
-            caption = tr(tmsg.ORGANISER_PICK).format(
-                member=member.display_name, rank=rank, identity=chosen.identity
-            )
+            with use_locale(user_locale(organiser)):  # it goes to the organiser
+                ask = tr(tmsg.ASK_REDO).format(member=member.display_name)
+                identity = number(chosen.identity, "0.00")
+                caption = tr(tmsg.ORGANISER_PICK).format(
+                    member=member.display_name, rank=rank, identity=identity
+                )
+            redo = make(ask, Action.TEAM_REDO, str(member.id))
             self.send_later(
                 team.platform,
                 str(team.params.get("organiser_chat", "")),

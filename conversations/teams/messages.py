@@ -90,7 +90,7 @@ LEFT: Final = NP_(
 )
 NOT_A_MEMBER: Final = N_("You are not in a team order.")
 
-ORGANISER_PICK: Final = N_("{member} picked #{rank} (identity {identity:.2f}).")
+ORGANISER_PICK: Final = N_("{member} picked #{rank} (identity {identity}).")
 ASK_REDO: Final = N_("Ask {member} for a redo")
 REDO_ASKED: Final = N_("I asked {member} for a redo.")
 REDO_REQUEST: Final = N_(

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from aiohttp import web
 
-from conversations.i18n.translate import DEFAULT_LOCALE, negotiate, set_locale
+from conversations.i18n.translate import negotiate, set_locale, spoken
 
 _hint: ContextVar[str | None] = ContextVar("accept_language", default=None)
 
@@ -33,8 +33,7 @@ def preferred_language(header: str) -> str | None:
         if tag and tag != "*" and weight > 0:
             tags.append((-weight, index, tag))
     ordered = [tag for _weight, _index, tag in sorted(tags)]
-    spoken = [tag for tag in ordered if negotiate(tag) != DEFAULT_LOCALE or tag.lower().startswith("en")]
-    best = spoken or ordered
+    best = [tag for tag in ordered if spoken(tag) is not None] or ordered
     return best[0] if best else None
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from conversations.i18n.formats import moment, number
-from conversations.i18n.translate import current_locale, negotiate, set_locale, tr, tr_n, use_locale
+from conversations.i18n.translate import current_locale, negotiate, set_locale, spoken, tr, tr_n, use_locale
 from conversations.shared import messages as msg
 from conversations.shared.advice import TEMPLATES, engine_text, set_advice
 
@@ -25,6 +25,13 @@ from conversations.shared.advice import TEMPLATES, engine_text, set_advice
 )  # fmt: skip
 def test_a_hint_picks_the_closest_locale(hint: str | None, locale: str) -> None:
     assert negotiate(hint) == locale
+
+
+@pytest.mark.parametrize(
+    ("hint", "locale"), [("pt-PT", "pt_BR"), ("en-GB", "en"), ("ES", "es"), ("ja", None), ("", None)]
+)
+def test_a_hint_names_a_language_we_speak_or_none(hint: str, locale: str | None) -> None:
+    assert spoken(hint) == locale
 
 
 def test_russian_counts_with_three_forms() -> None:
