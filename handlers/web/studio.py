@@ -41,7 +41,7 @@ from handlers.web.config import WebConfig
 from handlers.web.language import browser_locale, language_middleware
 from handlers.web.links import PLATFORM, WebLinks, new_web_user
 from handlers.web.pages import TITLE, message_page, studio_page
-from handlers.web.security import COOKIE, CSRF_HEADER, Gate
+from handlers.web.security import CSRF_HEADER, Gate
 from handlers.web.teams import TeamDashboard
 from handlers.web.transcript import WebChat, WebOutput
 from storage.models import Job, JobState, User
@@ -290,6 +290,3 @@ class WebStudio:
         if stored.download:
             headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
         return web.Response(body=stored.data, content_type=stored.content_type, headers=headers)
-
-
-__all__ = ["COOKIE", "DEFAULT_PORT", "WebStudio"]
