@@ -1,7 +1,8 @@
 """The team dashboard: the organiser's view of a team order, at `/t/<token>`.
 
 Every member's state (the same words as the order card in the chat), their chosen headshot,
-who was reminded, a button that reminds everyone who still has to act, and the whole team's
+who was reminded, a button that reminds everyone who still has to act, one that asks a member
+with an album for a redo (as the card's button does), and the whole team's
 ZIP (the `/team export` bundle, served over HTTP: no chat size limit). The link is signed for
 the team and its organiser and checked against the database on each request: it dies with
 the team.
@@ -31,6 +32,8 @@ from storage.models import Team, User
 from storage.teams import MemberProgress
 
 OPEN: Final = "open"
+HAS_ALBUM: Final = frozenset({"done", "picked"})
+"""Statuses whose member the organiser may ask for a redo."""
 REMIND: Final = "⏰"
 
 
@@ -45,6 +48,7 @@ class TeamDashboard:
         app.router.add_get("/t/{token}/team.zip", self.zip)
         app.router.add_get("/t/{token}/m/{member_id:[0-9]+}.jpg", self.image)
         app.router.add_post("/t/{token}/remind", self.remind)
+        app.router.add_post("/t/{token}/redo/{member_id:[0-9]+}", self.redo)
 
     def _team(self, request: web.Request) -> Team:
         grant = self.links.team_grant(request.match_info["token"])
@@ -73,7 +77,7 @@ class TeamDashboard:
         statuses = [member_status(p) for p in members]
         count = {s: statuses.count(s) for s in tmsg.STATUS}
         rows = "".join(
-            self._row(base, p, status, reminded) for p, status in zip(members, statuses, strict=True)
+            self._row(base, csrf, p, status, reminded) for p, status in zip(members, statuses, strict=True)
         )
         photos = team.photos_per_member
         details = tr_n(tmsg.CARD_DETAILS, photos).format(style=label, photos=photos, deadline=deadline)
@@ -99,7 +103,7 @@ class TeamDashboard:
         table = f"<table class='members'><tbody>{rows}</tbody></table>"
         return f"<main class='page team'>{''.join(head)}{actions}{table}</main>"
 
-    def _row(self, base: str, progress: MemberProgress, status: str, reminded: set[int]) -> str:
+    def _row(self, base: str, csrf: str, progress: MemberProgress, status: str, reminded: set[int]) -> str:
         icon, words = tmsg.STATUS[status]
         member = progress.member
         result, _ = chosen_result(self.db, progress)
@@ -109,10 +113,18 @@ class TeamDashboard:
             else ""
         )
         bell = REMIND if member.id in reminded else ""
+        redo = ""
+        if status in HAS_ALBUM:
+            label = tr(tmsg.ASK_REDO).format(member=member.display_name)
+            redo = (
+                f"<form method='post' action='{base}/redo/{member.id}'>"
+                f"<input type='hidden' name='{CSRF_FIELD}' value='{escape(csrf)}'>"
+                f"<button type='submit'>{escape(label)}</button></form>"
+            )
         return (
             f"<tr data-status='{status}'><td class='name'>{escape(member.display_name)}</td>"
             f"<td class='status'>{icon} {escape(tr(words))}</td><td class='pick'>{picture}</td>"
-            f"<td class='reminded'>{bell}</td></tr>"
+            f"<td class='reminded'>{bell}</td><td class='redo'>{redo}</td></tr>"
         )
 
     async def image(self, request: web.Request) -> web.StreamResponse:
@@ -140,13 +152,26 @@ class TeamDashboard:
             headers={"Content-Disposition": f'attachment; filename="{bundle.zip_name}"'},
         )
 
-    async def remind(self, request: web.Request) -> web.StreamResponse:
+    async def _checked_post(self, request: web.Request) -> Team:
+        """The team of a POST that carries the page's CSRF token, or 404 / 403."""
         team = await asyncio.to_thread(self._team, request)
         form = await request.post()
         if not self.links.signer.check_csrf(
             "team|" + request.match_info["token"], str(form.get(CSRF_FIELD, ""))
         ):
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
+        return team
+
+    async def redo(self, request: web.Request) -> web.StreamResponse:
+        """Ask one member for a new try, as the card's redo button does (their answer is the
+        conversation's; what it says to the organiser is this page, redrawn)."""
+        team = await self._checked_post(request)
+        async for _reply in self.conversation.teams.redo(team, int(request.match_info["member_id"])):
+            pass
+        raise web.HTTPSeeOther(f"/t/{request.match_info['token']}")
+
+    async def remind(self, request: web.Request) -> web.StreamResponse:
+        team = await self._checked_post(request)
         reminders = await asyncio.to_thread(self._reminders, team)
         self.conversation.teams.pending.extend((team.platform, item) for item in reminders)
         raise web.HTTPSeeOther(f"/t/{request.match_info['token']}")

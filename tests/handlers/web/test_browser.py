@@ -185,6 +185,11 @@ async def test_team_dashboard_shows_each_members_state(
     with zipfile.ZipFile(Path(await (await zip_info.value).path())) as archive:
         assert any(re.search(r"Cy\.jpg$", name) for name in archive.namelist())
 
+    await page.get_by_role("button", name="Ask Cy for a redo").click()
+    await expect(rows.nth(2)).to_have_attribute("data-status", "redo")
+    asked = [item for platform, item in studio.conversation.teams.pending if platform == "telegram"]
+    assert [item.chat_id for item in asked] == ["bea", "cy"], "Cy is asked, in her chat"
+
     stranger = await browser.new_context()
     forged = link[:-3] + ("abc" if not link.endswith("abc") else "xyz")
     response = await (await stranger.new_page()).goto(forged)
