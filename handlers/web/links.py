@@ -101,13 +101,16 @@ class WebLinks:
         except TokenError:
             return None
 
-    def signed_in_as(self, token: str) -> str | None:
-        """The web user a sign-in link makes (a new one for the start-up link), or None."""
+    def signed_in_as(self, token: str, current: str | None = None) -> str | None:
+        """The web user a sign-in link makes, or None. The start-up link keeps a browser's
+        `current` web user (opening it twice loses nothing) and makes a new one otherwise."""
         try:
             user = self.signer.verify(SIGN_IN, token)
         except TokenError:
             return None
-        return new_web_user() if user == NEW_USER else user
+        if user == NEW_USER:
+            return current or new_web_user()
+        return user
 
     def album_grant(self, token: str) -> AlbumGrant | None:
         try:

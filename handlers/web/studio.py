@@ -171,7 +171,7 @@ class WebStudio:
         return response
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
-        user = self.links.signed_in_as(request.query.get("t", ""))
+        user = self.links.signed_in_as(request.query.get("t", ""), self.gate.web_user(request))
         if user is None:
             return web.Response(
                 text=message_page(TITLE, tr(SIGN_IN_NEEDED)), content_type="text/html", status=403
