@@ -7,6 +7,8 @@ from __future__ import annotations
 from html import escape
 from typing import Final
 
+from conversations.i18n.translate import current_locale
+
 TITLE: Final = "Headshot Studio"
 
 
@@ -15,7 +17,7 @@ def page(title: str, body: str, *, csrf: str = "", script: str = "") -> str:
     tag = f'<script src="/static/{escape(script)}" defer></script>' if script else ""
     return (
         "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{escape(current_locale().replace("_", "-"))}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title>{meta}"
         '<link rel="stylesheet" href="/static/studio.css">'
@@ -32,6 +34,7 @@ def studio_page(csrf: str) -> str:
 <button type="button" data-command="/styles">/styles</button>
 <button type="button" data-command="/help">/help</button>
 <button type="button" data-command="/delete">/delete</button>
+<button type="button" data-command="/language">/language</button>
 </nav></header>
 <main id="log" aria-live="polite"></main>
 <div id="toast" role="status" hidden></div>

@@ -64,3 +64,13 @@ async def test_a_brazilian_member_is_answered_in_portuguese(
     assert "Mais como o #1" in [b["label"] for b in after[-1].buttons()]
     said = [m.text() for m in emu.bot_messages(dm)] + [pointer.text()]
     assert not english_in(said, "pt_BR"), english_in(said, "pt_BR")
+
+    # `/headshot language` in the server: the buttons, then Russian from here on.
+    asked = await emu.slash(bia, world.general, "headshot", "language")
+    choice = await world.answer(asked, "the language buttons")
+    labels = [b["label"] for b in choice.buttons()]
+    assert "✓ Português (Brasil)" in labels, labels
+    russian = next(b["custom_id"] for b in choice.buttons() if b["label"] == "Русский")
+    pressed = await emu.press(bia, choice, russian)
+    switched = await world.answer(pressed, "the switch")
+    assert "по-русски" in switched.text(), switched.text()

@@ -29,6 +29,8 @@ def test_the_best_language_of_a_header(header: str, tag: str | None) -> None:
 async def test_a_french_browser_is_answered_in_french_until_it_picks_russian(web_harness: WebHarness) -> None:
     client = web_harness.client(**{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8"})
     token = await csrf_of(client)
+    async with client.get("/") as response:
+        assert '<html lang="fr">' in await response.text()
     version, welcome = await bot_says(client, "selfies")
     assert "Les bons selfies" in welcome["text"], welcome["text"]
 
