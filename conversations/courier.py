@@ -20,7 +20,7 @@ from conversations.shared.advice import engine_text
 from conversations.shared.callbacks import CallbackSigner
 from conversations.shared.delivery import Outgoing, album_replies, owner_of
 from conversations.shared.keyboards import ButtonMaker, cancel_order_button, choose_style_button
-from conversations.shared.language import user_locale
+from conversations.shared.language import shown_style, user_locale
 from conversations.shared.ports import JobStatus
 from conversations.shared.replies import EditProgress, Reply, Text
 from conversations.shared.states import CHOOSING_STYLE, DELIVERED, GENERATING, ORDER_ACTIVE, QUEUED
@@ -221,7 +221,7 @@ class Courier:
         sheet = store.get_bytes(sheet_key) if sheet_key and len(images) > 1 else None
         replies = album_replies(
             images,
-            job.style,
+            shown_style(self.services.engine.styles, job.style),
             sheet,
             self._make(user, row),
             job.id,

@@ -37,7 +37,7 @@ from conversations.shared.events import (
 )
 from conversations.shared.guard import is_admin
 from conversations.shared.keyboards import ButtonMaker, choose_style_button, delete_buttons
-from conversations.shared.language import language_buttons, user_locale
+from conversations.shared.language import language_buttons, shown_style, user_locale
 from conversations.shared.platform import PlatformLimits
 from conversations.shared.ports import RateVerdict
 from conversations.shared.replies import Notice, Reply, Text
@@ -336,7 +336,7 @@ class Conversation:
         if row is None:
             return Text(tr(msg.STATUS_EMPTY))
         assert row.id is not None
-        style = row.style or ""
+        style = shown_style(self.services.engine.styles, row.style or "")
         if row.state in ORDER_ACTIVE and row.data.get("job_id"):
             return Text(progress_text(await self.services.jobs.status(row.data["job_id"])))
         if row.state == CHOOSING_STYLE:

@@ -34,6 +34,7 @@ from conversations.shared.keyboards import (
     style_from_arg,
     style_picker,
 )
+from conversations.shared.language import shown_style
 from conversations.shared.platform import PlatformLimits
 from conversations.shared.replies import Image, Notice, ProgressMessage, Reply, Text
 from conversations.shared.states import (
@@ -132,7 +133,7 @@ class ActionHandler:
             yield Notice("")
             yield Text(
                 tr_n(msg.CONFIRM_SUMMARY, settings.candidates_per_order).format(
-                    style=row.style,
+                    style=shown_style(self.services.engine.styles, row.style or ""),
                     photos=len(keys),
                     count=settings.candidates_per_order,
                     keep=settings.album_size,

@@ -8,10 +8,11 @@ group, a reminder to a member) are built under that person's locale (`use_locale
 
 from __future__ import annotations
 
-from conversations.i18n.translate import LANGUAGE_NAMES, LOCALES, negotiate
+from conversations.i18n.translate import LANGUAGE_NAMES, LOCALES, negotiate, tr
 from conversations.shared.callbacks import Action
 from conversations.shared.keyboards import ButtonMaker
 from conversations.shared.replies import Button, Keyboard
+from engine.styles import StyleLibrary
 from storage.database import Database
 from storage.models import User
 
@@ -23,6 +24,12 @@ def user_locale(user: User | None, hint: str | None = None) -> str:
     if user is not None and user.locale:
         return negotiate(user.locale)
     return negotiate(hint or (user.language if user is not None else None))
+
+
+def shown_style(library: StyleLibrary, name: str) -> str:
+    """A style as the user reads it: its label in their language ('Corporativo'), the name
+    itself for a style the library no longer has."""
+    return tr(library.get(name).label) if name in library else name
 
 
 def locale_of(db: Database, user_id: int) -> str:
