@@ -221,7 +221,7 @@ class Courier:
         sheet = store.get_bytes(sheet_key) if sheet_key and len(images) > 1 else None
         replies = album_replies(
             images,
-            shown_style(self.services.engine.styles, job.style),
+            shown_style(getattr(self.services.engine, "styles", None), job.style),
             sheet,
             self._make(user, row),
             job.id,

@@ -26,10 +26,10 @@ def user_locale(user: User | None, hint: str | None = None) -> str:
     return negotiate(hint or (user.language if user is not None else None))
 
 
-def shown_style(library: StyleLibrary, name: str) -> str:
+def shown_style(library: StyleLibrary | None, name: str) -> str:
     """A style as the user reads it: its label in their language ('Corporativo'), the name
-    itself for a style the library no longer has."""
-    return tr(library.get(name).label) if name in library else name
+    itself for a style the library no longer has (or without a library: a courier-only test)."""
+    return tr(library.get(name).label) if library is not None and name in library else name
 
 
 def locale_of(db: Database, user_id: int) -> str:
