@@ -7,6 +7,7 @@ backend). `HEADSHOTS_MODEL_PRESET` picks one; individual settings still override
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -73,52 +74,42 @@ def _roles(**roles: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType(roles)
 
 
+_FACEID = Preset(
+    "research-sdxl-faceid",
+    "SDXL + IP-Adapter-FaceID from an ArcFace embedding, openpose ControlNet, Lightning LoRA.",
+    backend="diffusers",
+    identity="faceid",
+    face_backend="insightface",
+    grading_face_backend="dlib",
+    insightface_pack="buffalo_l",
+    fast=True,
+    models=_roles(
+        base=("sdxl-base",),
+        identity=("ip-adapter-faceid-sdxl",),
+        control=("controlnet-openpose-sdxl-xinsir",),
+        face_conditioning=("insightface-buffalo_l",),
+        face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
+        upscaler=("real-esrgan-x2plus",),
+        fast_lora=("sdxl-lightning-8step",),
+    ),
+    notes="Research and personal use only: FaceID and the InsightFace packs are non-commercial.",
+)
+_UNION = dataclasses.replace(
+    _FACEID,
+    name="research-sdxl-faceid-union",
+    summary="As research-sdxl-faceid, with xinsir's union ControlNet serving every control kind "
+    "(openpose, depth, canny) from one set of weights.",
+    control_union=True,
+    models=MappingProxyType({**_FACEID.models, "control": ("controlnet-union-sdxl-xinsir",)}),
+    notes="Research and personal use only (FaceID, InsightFace). FaceID only: the union pipeline "
+    "cannot run InstantID's IdentityNet.",
+)
+
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
-        Preset(
-            "research-sdxl-faceid",
-            "SDXL + IP-Adapter-FaceID from an ArcFace embedding, openpose ControlNet, Lightning LoRA.",
-            backend="diffusers",
-            identity="faceid",
-            face_backend="insightface",
-            grading_face_backend="dlib",
-            insightface_pack="buffalo_l",
-            fast=True,
-            models=_roles(
-                base=("sdxl-base",),
-                identity=("ip-adapter-faceid-sdxl",),
-                control=("controlnet-openpose-sdxl-xinsir",),
-                face_conditioning=("insightface-buffalo_l",),
-                face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
-                upscaler=("real-esrgan-x2plus",),
-                fast_lora=("sdxl-lightning-8step",),
-            ),
-            notes="Research and personal use only: FaceID and the InsightFace packs are non-commercial.",
-        ),
-        Preset(
-            "research-sdxl-faceid-union",
-            "As research-sdxl-faceid, with xinsir's union ControlNet serving every control kind "
-            "(openpose, depth, canny) from one set of weights.",
-            backend="diffusers",
-            identity="faceid",
-            face_backend="insightface",
-            grading_face_backend="dlib",
-            insightface_pack="buffalo_l",
-            fast=True,
-            control_union=True,
-            models=_roles(
-                base=("sdxl-base",),
-                identity=("ip-adapter-faceid-sdxl",),
-                control=("controlnet-union-sdxl-xinsir",),
-                face_conditioning=("insightface-buffalo_l",),
-                face_ranking=("dlib-hog-detector", "dlib-landmarks-68", "dlib-resnet-v1"),
-                upscaler=("real-esrgan-x2plus",),
-                fast_lora=("sdxl-lightning-8step",),
-            ),
-            notes="Research and personal use only (FaceID, InsightFace). FaceID only: the union pipeline "
-            "cannot run InstantID's IdentityNet.",
-        ),
+        _FACEID,
+        _UNION,
         Preset(
             "research-sdxl-instantid",
             "SDXL + InstantID (IdentityNet + its identity adapter), the strongest zero-shot SDXL identity.",
