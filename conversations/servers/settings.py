@@ -156,8 +156,8 @@ def describe(server: ServerSettings, default_quota: int, channel_name: Callable[
         styles=", ".join(server.styles) or tr(server_msg.EVERY_STYLE),
         avatar_first=tr(server_msg.AVATAR_FIRST) if server.avatar_first else "",
         public=(
-            f"yes, in {channel_name(server.share_channel)}"
+            tr(server_msg.PUBLIC_IN).format(channel=channel_name(server.share_channel))
             if server.public_results and server.share_channel
-            else "no"
+            else tr(server_msg.NOT_PUBLIC)
         ),
     )

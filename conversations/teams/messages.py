@@ -15,6 +15,12 @@ TEAM_HELP: Final = N_(
     "/team leave removes them and their photos.\n\nStyles: {styles}"
 )
 TEAM_BAD_REQUEST: Final = N_("I can't start that team order: {reason}\n/team help shows the format.")
+REQUEST_PAST_DEADLINE: Final = N_("the deadline {text} is in the past.")
+REQUEST_BAD_DEADLINE: Final = N_("deadline={text} is not a date; use 3d, 12h or 2026-12-01 18:00.")
+REQUEST_NO_NAME: Final = N_("give the team a name first, e.g. /team new Acme Design; style=corporate.")
+REQUEST_LONG_NAME: Final = N_("the team name is longer than {max} characters.")
+REQUEST_UNKNOWN_PART: Final = N_("I don't understand {part}; use {keys}.")
+REQUEST_BAD_PHOTOS: Final = N_("photos must be a number from 1 to {max}.")
 TEAM_IN_GROUP_ONLY: Final = N_("Start a team order in the team's group chat, not here.")
 TEAM_ALREADY_OPEN: Final = N_(
     "This chat already has an open team order ({name}); /team cancel ends it first."

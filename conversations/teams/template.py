@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from conversations.i18n.translate import tr
+from conversations.teams import messages as tmsg
 from engine.errors import StyleError
 from engine.styles import StyleLibrary, StyleTemplate, validate_custom_style
 
@@ -59,29 +61,30 @@ def parse_deadline(text: str, now: datetime) -> datetime:
         except ValueError:
             continue
         if when <= now:
-            raise TeamRequestError(f"the deadline {text} is in the past.")
+            raise TeamRequestError(tr(tmsg.REQUEST_PAST_DEADLINE).format(text=text))
         return when
-    raise TeamRequestError(f"deadline={text!r} is not a date; use 3d, 12h or 2026-12-01 18:00.")
+    raise TeamRequestError(tr(tmsg.REQUEST_BAD_DEADLINE).format(text=repr(text)))
 
 
 def parse_team_request(args: Sequence[str], now: datetime) -> TeamRequest:
     """The arguments after `/team new`, split on ';' into the name and `key=value` parts."""
     parts = [p.strip() for p in " ".join(args).split(";") if p.strip()]
     if not parts or "=" in parts[0]:
-        raise TeamRequestError("give the team a name first, e.g. /team new Acme Design; style=corporate.")
+        raise TeamRequestError(tr(tmsg.REQUEST_NO_NAME))
     name = " ".join(parts[0].split())
     if len(name) > MAX_NAME:
-        raise TeamRequestError(f"the team name is longer than {MAX_NAME} characters.")
+        raise TeamRequestError(tr(tmsg.REQUEST_LONG_NAME).format(max=MAX_NAME))
     values: dict[str, str] = {}
     for part in parts[1:]:
         key, _, value = part.partition("=")
         key = key.strip().lower()
         if key not in KEYS or not value.strip():
-            raise TeamRequestError(f"I don't understand {part!r}; use {', '.join(k + '=...' for k in KEYS)}.")
+            keys = ", ".join(k + "=..." for k in KEYS)
+            raise TeamRequestError(tr(tmsg.REQUEST_UNKNOWN_PART).format(part=repr(part), keys=keys))
         values[key] = " ".join(value.split())
     photos = values.get("photos", str(DEFAULT_PHOTOS))
     if not photos.isdigit() or not 1 <= int(photos) <= MAX_PHOTOS:
-        raise TeamRequestError(f"photos must be a number from 1 to {MAX_PHOTOS}.")
+        raise TeamRequestError(tr(tmsg.REQUEST_BAD_PHOTOS).format(max=MAX_PHOTOS))
     deadline = parse_deadline(values["deadline"], now) if "deadline" in values else None
     return TeamRequest(
         name=name,
