@@ -70,6 +70,17 @@ def unsupported_kind(content_type: str) -> str | None:
     return None
 
 
+async def json_object(request: web.Request) -> dict[str, object]:
+    """The request's JSON object, or 400 (a broken body is the sender's fault, not a 500)."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="expected a JSON object") from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    return body
+
+
 class WebStudio:
     """Owns the aiohttp application, the web chats and the courier loop."""
 
@@ -138,10 +149,8 @@ class WebStudio:
             await self._runner.cleanup()
 
     def _build_app(self) -> web.Application:
-        limit = self.limits.max_upload_bytes
-        app = web.Application(
-            middlewares=[language_middleware, self.gate.middleware], client_max_size=limit + 1024 * 1024
-        )
+        limit = self.limits.max_upload_bytes  # a photo is the largest body: the chats' limit
+        app = web.Application(middlewares=[language_middleware, self.gate.middleware], client_max_size=limit)
         app.router.add_get("/", self.index)
         app.router.add_get("/signin", self.sign_in)
         app.router.add_static("/static", STATIC, show_index=False, follow_symlinks=False)
@@ -264,13 +273,13 @@ class WebStudio:
 
     async def button(self, request: web.Request) -> web.StreamResponse:
         user = self._user(request, post=True)
-        body = await request.json()
+        body = await json_object(request)
         await self._answer(user, ButtonPressed(str(body.get("data", ""))[:256]))
         return web.json_response({"ok": True})
 
     async def text(self, request: web.Request) -> web.StreamResponse:
         user = self._user(request, post=True)
-        body = await request.json()
+        body = await json_object(request)
         text = str(body.get("text", "")).strip()[:4096]
         if text.startswith("/"):
             words = text[1:].split()

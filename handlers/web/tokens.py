@@ -56,7 +56,7 @@ class TokenSigner:
     def verify(self, purpose: str, token: str, *, now: float | None = None) -> str:
         """The payload signed for `purpose`, or `TokenError`."""
         parts = token.split(".")
-        if len(parts) != 3 or not parts[1].isdigit():
+        if not token.isascii() or len(parts) != 3 or not parts[1].isdigit():
             msg = "malformed token"
             raise TokenError(msg)
         body = f"{parts[0]}.{parts[1]}"
@@ -77,4 +77,4 @@ class TokenSigner:
         return self._sig("csrf", session)
 
     def check_csrf(self, session: str, token: str) -> bool:
-        return bool(token) and hmac.compare_digest(token, self.csrf(session))
+        return bool(token) and token.isascii() and hmac.compare_digest(token, self.csrf(session))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -53,6 +54,13 @@ class WebMessage:
             "files": self.files,
             "version": self.version,
         }
+
+
+def safe_filename(name: str) -> str:
+    """`name` fit for a URL path and a quoted Content-Disposition: ASCII letters, digits,
+    `.`, `-` and `_` only (a quote, slash or line break in a style or team name cannot break out)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".")[-100:]
+    return safe or "file"
 
 
 def content_type(filename: str) -> str:
@@ -105,6 +113,7 @@ class WebChat:
     def keep_file(self, data: bytes, filename: str, *, download: bool) -> str:
         """Keep a file for the chat's owner; its URL path."""
         file_id = secrets.token_urlsafe(12)
+        filename = safe_filename(filename)
         self.files[file_id] = StoredFile(data, filename, content_type(filename), download)
         total = sum(len(f.data) for f in self.files.values())
         while total > FILE_BYTES and len(self.files) > 1:
