@@ -269,7 +269,9 @@ class TelegramBot:
         log.error("error handling update from %s", chat, exc_info=context.error)
         if chat is not None:
             with contextlib.suppress(Exception):
-                await self.application.bot.send_message(chat.chat_id, tr(msg.SOMETHING_WENT_WRONG))
+                with use_locale(await self.conversation.locale_for(chat)):
+                    text = tr(msg.SOMETHING_WENT_WRONG)
+                await self.application.bot.send_message(chat.chat_id, text)
 
     # Helpers.
 
