@@ -313,6 +313,8 @@ class ActionHandler:
             await self.services.jobs.cancel(job_id)
         files = await asyncio.to_thread(delete_user_data, self.db, self.services.store, user.id)
         await self.services.jobs.forget(every)  # and their records in Redis
+        if self.services.links is not None:  # and their web sessions and transcript
+            await self.services.links.forget(user.platform, user.platform_user_id)
         log.info("deleted the data of user %s (%d files)", user.id, files)
         yield Text(tr_n(msg.DELETED, files).format(files=number(files)))
 

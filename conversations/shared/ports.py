@@ -120,6 +120,9 @@ class WebLinks(Protocol):
     def team(self, team_id: int, organiser_id: int) -> str | None:
         """The organiser's team dashboard."""
 
+    async def forget(self, platform: str, user_id: str) -> None:
+        """After /delete: sign this user's browsers out and drop what the studio kept for them."""
+
 
 class Metrics(Protocol):
     """What the chat side records (`bot.observability.Metrics`, on Prometheus)."""

@@ -11,6 +11,8 @@ session cookie.
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -57,6 +59,9 @@ class WebLinks:
         self.settings = settings
         self.signer = TokenSigner.from_secret(settings.callback_secret)
         self.base_url = settings.public_url
+        self._signed_out: dict[str, int] = {}
+        """Web user -> when (ns) they last used /delete: cookies issued before no longer work."""
+        self._forgetting: list[Callable[[str], Awaitable[None]]] = []
 
     @property
     def sign_in_minutes(self) -> int:
@@ -90,16 +95,35 @@ class WebLinks:
         token = self.signer.sign(SIGN_IN, NEW_USER, self.settings.web_sign_in_minutes * 60)
         return self._absolute(f"/signin?t={token}")
 
+    async def forget(self, platform: str, user_id: str) -> None:
+        """After /delete: every browser signed in as this user (their own web account, or the
+        one their /web link made) is signed out, and the studio drops what it kept for them.
+        Kept in memory, as the transcript is: the studio runs once per deployment."""
+        web_user = linked_web_user(platform, user_id)
+        self._signed_out[web_user] = time.time_ns()
+        for forget in self._forgetting:
+            await forget(web_user)
+
+    def on_forget(self, forget: Callable[[str], Awaitable[None]]) -> None:
+        """Call `forget(web_user)` when a user's data is deleted."""
+        self._forgetting.append(forget)
+
     # -- what the pages read -----------------------------------------------------------------
 
     def session_cookie(self, web_user: str) -> str:
-        return self.signer.sign(SESSION, web_user, self.settings.web_session_days * DAY_S)
+        """The signed session of `web_user`, stamped with when it was issued."""
+        payload = f"{web_user}|{time.time_ns()}"
+        return self.signer.sign(SESSION, payload, self.settings.web_session_days * DAY_S)
 
     def session_user(self, cookie: str) -> str | None:
+        """The web user of a session cookie; None if forged, expired or from before their /delete."""
         try:
-            return self.signer.verify(SESSION, cookie)
+            user, _, issued = self.signer.verify(SESSION, cookie).rpartition("|")
         except TokenError:
             return None
+        if not user or not issued.isdigit() or int(issued) < self._signed_out.get(user, 0):
+            return None
+        return user
 
     def signed_in_as(self, token: str, current: str | None = None) -> str | None:
         """The web user a sign-in link makes, or None. The start-up link keeps a browser's

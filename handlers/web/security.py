@@ -2,7 +2,9 @@
 
 - **Loopback by default.** Bound to 127.0.0.1 without `Settings.public_url`, the studio is
   *open*: each browser becomes a web user of its own on first visit. The Host header must
-  then name the loopback address, so a page elsewhere cannot reach it by DNS rebinding.
+  then name the loopback address, so a page elsewhere cannot reach it by DNS rebinding, and
+  the request must come from this machine and not through a proxy (a reverse proxy on the same
+  machine would otherwise open it to the internet: set `public_url` behind one).
 - **Otherwise, sign-in links only** (`handlers.web.links`): printed at start-up, or sent by
   the bot on /web. The session is a signed cookie, HttpOnly, SameSite=Strict (Secure behind
   https), never readable by the page's script.
@@ -38,6 +40,12 @@ HEADERS: Final = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 LOOPBACK_NAMES: Final = ("localhost",)
+FORWARDED: Final = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
+"""Headers a reverse proxy adds: the open studio answers no request that carries one."""
+BEHIND_A_PROXY: Final = (
+    "This studio is open to this machine only. Behind a proxy, set HEADSHOTS_PUBLIC_URL: "
+    "sign-in links are then required."
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -82,6 +90,10 @@ class Gate:
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if self.open and not is_loopback(request.url.host or ""):
             raise web.HTTPMisdirectedRequest(text="This studio answers on its loopback address only.")
+        if self.open and (
+            not is_loopback(request.remote or "") or any(name in request.headers for name in FORWARDED)
+        ):
+            raise web.HTTPMisdirectedRequest(text=BEHIND_A_PROXY)
         try:
             response = await handler(request)
         except web.HTTPException as exc:

@@ -98,6 +98,7 @@ class WebStudio:
         )
         self.driver = PlatformDriver(conversation, self)
         self.gate = Gate(links, host=settings.web_host, public_url=settings.public_url)
+        links.on_forget(self._forget)
         self.chats: dict[str, WebChat] = {}
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
@@ -115,6 +116,12 @@ class WebStudio:
 
     def output(self, chat_id: str) -> WebOutput:
         return WebOutput(self.chat(chat_id))
+
+    async def _forget(self, web_user: str) -> None:
+        """/delete: what the page kept (the bot's messages, headshots, exports) goes too."""
+        chat = self.chats.get(web_user)
+        if chat is not None:
+            await chat.forget()
 
     def refused_for_good(self, error: BaseException) -> str | None:
         del error
@@ -199,6 +206,14 @@ class WebStudio:
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
         return user
 
+    def _ok(self, request: web.Request, user: str, *, ok: bool = True) -> web.StreamResponse:
+        """The answer to a chat API POST. When the request was the user's /delete, every
+        cookie of theirs was revoked: this browser, the one that asked, gets a fresh one."""
+        response = web.json_response({"ok": ok})
+        if self.gate.web_user(request) is None:
+            self.gate.sign_in(response, user)
+        return response
+
     @staticmethod
     def _ref(user: str) -> ChatRef:
         """The web user as the conversation sees them, with the browser's language."""
@@ -262,20 +277,20 @@ class WebStudio:
                 data = await request.read()
             except web.HTTPRequestEntityTooLarge:
                 await self._answer(user, UnsupportedInput("too_large", None, limit))
-                return web.json_response({"ok": False})
+                return self._ok(request, user, ok=False)
             chat = self._ref(user)
             if not data:
                 await self._draw(user, [self.conversation.unreadable_reply()])
             else:
                 replies = self.conversation.photos(chat, [PhotoReceived(data, name)])
                 await self.driver.answer(chat, replies, self.output(user))
-        return web.json_response({"ok": True})
+        return self._ok(request, user)
 
     async def button(self, request: web.Request) -> web.StreamResponse:
         user = self._user(request, post=True)
         body = await json_object(request)
         await self._answer(user, ButtonPressed(str(body.get("data", ""))[:256]))
-        return web.json_response({"ok": True})
+        return self._ok(request, user)
 
     async def text(self, request: web.Request) -> web.StreamResponse:
         user = self._user(request, post=True)
@@ -287,7 +302,7 @@ class WebStudio:
         else:
             event = TextReceived(text)
         await self._answer(user, event)
-        return web.json_response({"ok": True})
+        return self._ok(request, user)
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         user = self._user(request, post=False)

@@ -121,6 +121,12 @@ class WebChat:
             total -= len(dropped.data)
         return f"/files/{file_id}/{filename}"
 
+    async def forget(self) -> None:
+        """Drop every message and file so far (/delete); what is posted after stays."""
+        async with self._changed:
+            self.messages.clear()
+            self.files.clear()
+
     async def close(self) -> None:
         """Answer every waiting poll now (the server is stopping)."""
         async with self._changed:

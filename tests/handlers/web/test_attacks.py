@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from conversations.shared.replies import Document
+from conversations.shared.events import ButtonPressed, ChatRef, Command
+from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
 from tests.handlers.web.conftest import WebHarness, bot_says, csrf_of, start_studio
 
@@ -74,6 +75,84 @@ async def test_a_chunked_body_past_the_limit_is_too_large(
         await bot_says(client, "the limit is")
     finally:
         await harness.stop()
+
+
+async def test_the_open_studio_refuses_requests_through_a_proxy(web_harness: WebHarness) -> None:
+    """Open mode behind a reverse proxy on the same machine would be open to the internet:
+    a forwarded request (or one from another address) is refused, never signed in."""
+    for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Host"):
+        client = web_harness.client(**{header: "203.0.113.5"})
+        async with client.get("/") as response:
+            assert response.status == 421, header
+            assert "Set-Cookie" not in response.headers
+            assert "HEADSHOTS_PUBLIC_URL" in await response.text()
+    async with web_harness.client().get("/") as response:
+        assert response.status == 200
+
+
+async def test_delete_drops_the_transcript_and_signs_out_every_other_browser(web_harness: WebHarness) -> None:
+    client = web_harness.client()
+    token = await csrf_of(client)
+    user = web_harness.studio.links.session_user(_cookie(client))
+    assert user is not None
+    stolen = web_harness.client()
+    stolen.cookie_jar.update_cookies({"hs_session": _cookie(client)})
+    await web_harness.studio.output(user).image(Image(b"\xff\xd8headshot", "your headshot"))
+    _, image = await bot_says(client, "your headshot")
+    url = image["files"][0]["url"]
+
+    csrf = {"X-CSRF-Token": token}
+    async with client.post("/api/text", json={"text": "/delete"}, headers=csrf) as response:
+        assert response.status == 200
+    version, ask = await bot_says(client, "cannot be undone")
+    yes = _button(ask["buttons"], "delete everything")
+    async with client.post("/api/button", json={"data": yes}, headers=csrf) as response:
+        assert response.status == 200
+    await bot_says(client, "records are deleted", since=version)
+
+    async with client.get(url) as response:
+        assert response.status == 404, "the headshot kept for the page is gone"
+    async with client.get("/api/messages", params={"since": "0"}) as response:
+        assert response.status == 200, "the browser that deleted stays signed in"
+        texts = [m["text"] for m in (await response.json())["messages"]]
+    assert not any("your headshot" in t or "cannot be undone" in t for t in texts), texts
+    async with stolen.get("/api/messages", params={"since": "0"}) as response:
+        assert response.status == 401, "a copy of the old cookie no longer works"
+    async with stolen.get(url) as response:
+        assert response.status == 401
+
+
+async def test_delete_in_a_chat_signs_the_linked_web_account_out(web_harness: WebHarness) -> None:
+    links = web_harness.studio.links
+    web_harness.studio.links.base_url = web_harness.address
+    ada = ChatRef("telegram", "77", "77", "Ada", private_chat_id="77")
+    link = links.sign_in("telegram", "77")
+    assert link is not None
+    browser = web_harness.client()
+    async with browser.get(link.removeprefix(web_harness.address)) as response:
+        assert response.status == 200
+    assert links.session_user(_cookie(browser)) == "telegram-77"
+    replies = [r async for r in web_harness.conversation.handle(ada, Command("delete"))]
+    ask = next(r for r in replies if isinstance(r, Text) and r.buttons)
+    assert isinstance(ask, Text)
+    yes = _button(ask.buttons, "delete everything")
+    done = [r async for r in web_harness.conversation.handle(ada, ButtonPressed(yes))]
+    assert any("records are deleted" in getattr(r, "text", "") for r in done)
+    async with browser.get("/api/messages") as response:
+        assert response.status == 401
+
+
+def _button(rows: Keyboard | list[list[dict[str, str]]], label: str) -> str:
+    for row in rows:
+        for button in row:
+            if isinstance(button, dict):
+                text, data = button["label"], button["data"]
+            else:
+                text, data = button.label, button.data
+            if label.lower() in text.lower():
+                return data
+    msg = f"no button {label!r} in {rows!r}"
+    raise AssertionError(msg)
 
 
 def _cookie(client: object) -> str:
