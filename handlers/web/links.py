@@ -62,6 +62,8 @@ class WebLinks:
         self._signed_out: dict[str, int] = {}
         """Web user -> when (ns) they last used /delete: cookies issued before no longer work."""
         self._forgetting: list[Callable[[str], Awaitable[None]]] = []
+        self._redeemed: dict[str, float] = {}
+        """Nonces of the chat users' sign-in links already used -> when the link expires."""
 
     @property
     def sign_in_minutes(self) -> int:
@@ -73,9 +75,9 @@ class WebLinks:
     # -- what the chats hand out (the conversation's port) ---------------------------------
 
     def sign_in(self, platform: str, user_id: str) -> str | None:
-        token = self.signer.sign(
-            SIGN_IN, linked_web_user(platform, user_id), self.settings.web_sign_in_minutes * 60
-        )
+        """A link that signs one browser in as this chat user's web account, once."""
+        payload = f"{linked_web_user(platform, user_id)}|{secrets.token_urlsafe(12)}"
+        token = self.signer.sign(SIGN_IN, payload, self.settings.web_sign_in_minutes * 60)
         return self._absolute(f"/signin?t={token}")
 
     def album(self, platform: str, user_id: str, job_id: str) -> str | None:
@@ -126,14 +128,31 @@ class WebLinks:
         return user
 
     def signed_in_as(self, token: str, current: str | None = None) -> str | None:
-        """The web user a sign-in link makes, or None. The start-up link keeps a browser's
-        `current` web user (opening it twice loses nothing) and makes a new one otherwise."""
+        """The web user a sign-in link makes, or None (forged, expired or used already).
+        The start-up link keeps a browser's `current` web user (opening it twice loses
+        nothing) and makes a new one otherwise."""
         try:
-            user = self.signer.verify(SIGN_IN, token)
+            user, _, nonce = self.signer.verify(SIGN_IN, token).partition("|")
         except TokenError:
             return None
         if user == NEW_USER:
             return current or new_web_user()
+        if not nonce or nonce in self._redeemed:
+            return None
+        return user
+
+    def redeem(self, token: str, current: str | None = None) -> str | None:
+        """`signed_in_as`, and a chat user's link is used up: a forwarded or leaked link that
+        was opened once no longer works. (The start-up link, printed on the console, makes a
+        new web user for each browser and works until it expires.)"""
+        user = self.signed_in_as(token, current)
+        if user is None:
+            return None
+        _, _, nonce = self.signer.verify(SIGN_IN, token).partition("|")
+        if nonce:
+            now = time.time()
+            self._redeemed = {n: until for n, until in self._redeemed.items() if until > now}
+            self._redeemed[nonce] = now + self.settings.web_sign_in_minutes * 60
         return user
 
     def album_grant(self, token: str) -> AlbumGrant | None:

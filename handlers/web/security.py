@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Final
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -67,6 +68,7 @@ class Gate:
         self.open = is_loopback(host) and not public_url
         """No sign-in needed: loopback only, and no public address configured."""
         self.secure_cookie = public_url.startswith("https://")
+        self.public_host = urlsplit(public_url).netloc
 
     def web_user(self, request: web.Request) -> str | None:
         cookie = request.cookies.get(COOKIE, "")
@@ -82,6 +84,16 @@ class Gate:
             secure=self.secure_cookie,
             path="/",
         )
+
+    def same_origin(self, request: web.Request) -> bool:
+        """Whether a request comes from this studio's own pages, by what the browser says:
+        `Sec-Fetch-Site` when sent, and `Origin` (this Host, or the public URL's) when sent."""
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return False
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True
+        return urlsplit(origin).netloc in {request.host, self.public_host} - {""}
 
     def csrf_ok(self, web_user: str, token: str) -> bool:
         return self.links.signer.check_csrf(web_user, token)

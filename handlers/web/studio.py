@@ -40,7 +40,7 @@ from handlers.web.albums import AlbumPages
 from handlers.web.config import WebConfig
 from handlers.web.language import browser_locale, language_middleware
 from handlers.web.links import PLATFORM, WebLinks, new_web_user
-from handlers.web.pages import TITLE, message_page, studio_page
+from handlers.web.pages import TITLE, message_page, sign_in_page, studio_page
 from handlers.web.security import CSRF_HEADER, Gate
 from handlers.web.teams import TeamDashboard
 from handlers.web.transcript import WebChat, WebOutput
@@ -54,6 +54,11 @@ DEFAULT_PORT: Final = 8080
 ALBUM_LINKS: Final = 5
 """Finished albums a fresh page links to."""
 SIGN_IN_NEEDED: Final = N_("Open the sign-in link the studio printed at start-up, or send /web to the bot.")
+SIGN_IN_ASK: Final = N_("Sign in to Headshot Studio in this browser? The link works once.")
+SIGN_IN_SWITCH: Final = N_(
+    "This browser is signed in already: signing in with this link switches it to the link's account."
+)
+SIGN_IN_BUTTON: Final = N_("Sign in")
 UNSUPPORTED_TYPES: Final = {"video": "video", "audio": "audio"}
 ANIMATIONS: Final = frozenset({"image/gif"})
 
@@ -159,7 +164,8 @@ class WebStudio:
         limit = self.limits.max_upload_bytes  # a photo is the largest body: the chats' limit
         app = web.Application(middlewares=[language_middleware, self.gate.middleware], client_max_size=limit)
         app.router.add_get("/", self.index)
-        app.router.add_get("/signin", self.sign_in)
+        app.router.add_get("/signin", self.sign_in_page)
+        app.router.add_post("/signin", self.sign_in)
         app.router.add_static("/static", STATIC, show_index=False, follow_symlinks=False)
         app.router.add_get("/api/messages", self.messages)
         app.router.add_post("/api/photo", self.photo)
@@ -186,12 +192,31 @@ class WebStudio:
             self.gate.sign_in(response, user)
         return response
 
-    async def sign_in(self, request: web.Request) -> web.StreamResponse:
-        user = self.links.signed_in_as(request.query.get("t", ""), self.gate.web_user(request))
+    @staticmethod
+    def _refused_sign_in() -> web.Response:
+        page = message_page(TITLE, tr(SIGN_IN_NEEDED))
+        return web.Response(text=page, content_type="text/html", status=403)
+
+    async def sign_in_page(self, request: web.Request) -> web.StreamResponse:
+        """What a sign-in link opens: a question and a button, never a cookie."""
+        token = request.query.get("t", "")
+        current = self.gate.web_user(request)
+        user = self.links.signed_in_as(token, current)
         if user is None:
-            return web.Response(
-                text=message_page(TITLE, tr(SIGN_IN_NEEDED)), content_type="text/html", status=403
-            )
+            return self._refused_sign_in()
+        words = SIGN_IN_SWITCH if current is not None and current != user else SIGN_IN_ASK
+        body = sign_in_page(TITLE, tr(words), tr(SIGN_IN_BUTTON), token)
+        return web.Response(text=body, content_type="text/html")
+
+    async def sign_in(self, request: web.Request) -> web.StreamResponse:
+        """The sign-in page's button: from this studio's own page only (a form on another
+        site cannot sign a browser into the attacker's account), and a link works once."""
+        if not self.gate.same_origin(request):
+            return self._refused_sign_in()
+        form = await request.post()
+        user = self.links.redeem(str(form.get("t", "")), self.gate.web_user(request))
+        if user is None:
+            return self._refused_sign_in()
         response = web.HTTPSeeOther("/")
         self.gate.sign_in(response, user)
         raise response

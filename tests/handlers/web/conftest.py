@@ -125,6 +125,17 @@ async def csrf_of(client: aiohttp.ClientSession) -> str:
     return page.split('<meta name="csrf" content="', 1)[1].split('"', 1)[0]
 
 
+async def sign_in(client: aiohttp.ClientSession, path: str) -> None:
+    """Open a sign-in link and press its button, as a person does (its page, then a POST)."""
+    async with client.get(path) as response:
+        assert response.status == 200, await response.text()
+        page = await response.text()
+    token = page.split('name="t" value="', 1)[1].split('"', 1)[0]
+    own = {"Sec-Fetch-Site": "same-origin"}
+    async with client.post("/signin", data={"t": token}, headers=own) as response:
+        assert response.status == 200, await response.text()
+
+
 async def bot_says(
     client: aiohttp.ClientSession, contains: str, *, since: int = 0, wait_s: float = 60.0
 ) -> tuple[int, dict[str, Any]]:

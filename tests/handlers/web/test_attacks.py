@@ -10,7 +10,7 @@ from pathlib import Path
 from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
-from tests.handlers.web.conftest import WebHarness, bot_says, csrf_of, start_studio
+from tests.handlers.web.conftest import WebHarness, bot_says, csrf_of, sign_in, start_studio
 
 
 async def test_tokens_with_odd_characters_are_refused_not_crashed_on(web_harness: WebHarness) -> None:
@@ -129,8 +129,7 @@ async def test_delete_in_a_chat_signs_the_linked_web_account_out(web_harness: We
     link = links.sign_in("telegram", "77")
     assert link is not None
     browser = web_harness.client()
-    async with browser.get(link.removeprefix(web_harness.address)) as response:
-        assert response.status == 200
+    await sign_in(browser, link.removeprefix(web_harness.address))
     assert links.session_user(_cookie(browser)) == "telegram-77"
     replies = [r async for r in web_harness.conversation.handle(ada, Command("delete"))]
     ask = next(r for r in replies if isinstance(r, Text) and r.buttons)
@@ -140,6 +139,49 @@ async def test_delete_in_a_chat_signs_the_linked_web_account_out(web_harness: We
     assert any("records are deleted" in getattr(r, "text", "") for r in done)
     async with browser.get("/api/messages") as response:
         assert response.status == 401
+
+
+async def test_a_sign_in_link_asks_first_works_once_and_only_from_its_own_page(
+    tmp_path: Path, web_engines: tuple[EngineResources, EngineResources]
+) -> None:
+    """Opening a link signs nobody in (a chat's link preview, or a page that navigates a
+    victim to the attacker's own link, must not); the page's button does, from this origin
+    only, once."""
+    harness = await start_studio(tmp_path / "data", web_engines, public_url="https://studio.example")
+    try:
+        link = harness.studio.links.sign_in("telegram", "77")
+        assert link is not None
+        path = link.removeprefix("https://studio.example")
+        previewer = harness.client()
+        async with previewer.get(path) as response:
+            assert response.status == 200
+            assert "Set-Cookie" not in response.headers, "a GET signs nobody in"
+            page = await response.text()
+        assert 'method="post"' in page
+        assert "/signin?t=" not in page.split("<form", 1)[1].split(">", 1)[0], "the token goes in the body"
+        token = path.split("t=", 1)[1]
+
+        victim = harness.client()
+        evil = {"Origin": "https://evil.example"}
+        foreigners = (evil, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"})
+        for foreign in foreigners:
+            async with victim.post("/signin", data={"t": token}, headers=foreign, allow_redirects=False) as r:
+                assert r.status == 403, foreign
+                assert "Set-Cookie" not in r.headers
+
+        browser = harness.client()
+        own = {"Origin": "https://studio.example", "Sec-Fetch-Site": "same-origin"}
+        async with browser.post("/signin", data={"t": token}, headers=own, allow_redirects=False) as r:
+            assert r.status == 303
+            assert r.headers["Location"] == "/"
+            assert harness.studio.links.session_user(r.cookies["hs_session"].value) == "telegram-77"
+        again = harness.client()
+        async with again.post("/signin", data={"t": token}, headers=own, allow_redirects=False) as r:
+            assert r.status == 403, "a sign-in link works once"
+        async with again.get(path) as response:
+            assert response.status == 403
+    finally:
+        await harness.stop()
 
 
 def _button(rows: Keyboard | list[list[dict[str, str]]], label: str) -> str:
