@@ -57,7 +57,7 @@ class WebLinks:
 
     def __init__(self, settings: WebConfig) -> None:
         self.settings = settings
-        self.signer = TokenSigner.from_secret(settings.callback_secret)
+        self.signer = TokenSigner.from_secret(settings.callback_secret, audience=settings.public_url)
         self.base_url = settings.public_url
         self._signed_out: dict[str, int] = {}
         """Web user -> when (ns) they last used /delete: cookies issued before no longer work."""

@@ -2,8 +2,9 @@
 
 One format: ``<payload>.<expiry>.<signature>`` in URL-safe characters, where the
 signature is HMAC-SHA256 over the purpose, the payload and the expiry with a key derived from
-`Settings.callback_secret` (so one secret, kept as `bot.callback_key` keeps it, signs
-everything, and a button signature can never pass as a cookie). A token names what it grants
+`Settings.callback_secret` and the deployment's public URL (so one secret, kept as
+`bot.callback_key` keeps it, signs everything; a button signature can never pass as a cookie,
+nor a token of another deployment sharing the secret). A token names what it grants
 (`purpose`) and is checked against it; the payload is never trusted beyond what was signed.
 """
 
@@ -38,11 +39,14 @@ class TokenSigner:
     key: bytes
 
     @classmethod
-    def from_secret(cls, secret: str) -> TokenSigner:
+    def from_secret(cls, secret: str, audience: str = "") -> TokenSigner:
+        """The key for one deployment: `audience` (its public URL) is part of it, so two
+        deployments sharing a secret (staging and production) never accept each other's tokens."""
         if not secret:
             msg = "callback_secret must not be empty"
             raise ValueError(msg)
-        return cls(hmac.new(secret.encode(), b"headshots-web-v1", hashlib.sha256).digest())
+        label = f"headshots-web-v1|{audience}".encode()
+        return cls(hmac.new(secret.encode(), label, hashlib.sha256).digest())
 
     def _sig(self, purpose: str, body: str) -> str:
         mac = hmac.new(self.key, f"{purpose}|{body}".encode(), hashlib.sha256).digest()

@@ -50,3 +50,18 @@ def test_chat_albums_carry_their_page_when_the_studio_has_a_public_address(tmp_p
     assert (grant.platform, grant.user_id, grant.job_id) == ("telegram", "42", "j1")
     settings.public_url = ""
     assert hook(job, user, 2, list(replies)) == replies, "no address, no link"
+
+
+def test_a_token_of_one_deployment_does_not_open_another_with_the_same_secret(tmp_path: Path) -> None:
+    """Staging and production sharing HEADSHOTS_CALLBACK_SECRET: a cookie or link signed for
+    one public address is refused by the other."""
+    staging = WebLinks(web_settings(tmp_path, public_url="https://staging.example"))
+    production = WebLinks(web_settings(tmp_path, public_url="https://studio.example"))
+    cookie = staging.session_cookie("telegram-42")
+    assert staging.session_user(cookie) == "telegram-42"
+    assert production.session_user(cookie) is None
+    link = staging.sign_in("telegram", "42")
+    assert link is not None
+    assert production.signed_in_as(link.split("t=", 1)[1]) is None
+    again = WebLinks(web_settings(tmp_path, public_url="https://studio.example"))
+    assert again.session_user(production.session_cookie("telegram-42")) == "telegram-42", "a restart keeps it"
