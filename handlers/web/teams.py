@@ -11,6 +11,7 @@ the team.
 from __future__ import annotations
 
 import asyncio
+import time
 from html import escape
 from typing import Final
 
@@ -35,6 +36,8 @@ OPEN: Final = "open"
 HAS_ALBUM: Final = frozenset({"done", "picked"})
 """Statuses whose member the organiser may ask for a redo."""
 REMIND: Final = "⏰"
+REMIND_GAP_S: Final = 4 * 3600
+"""The dashboard reminds one member at most this often (pressing again spams nobody)."""
 
 
 class TeamDashboard:
@@ -163,10 +166,13 @@ class TeamDashboard:
         return team
 
     async def redo(self, request: web.Request) -> web.StreamResponse:
-        """Ask one member for a new try, as the card's redo button does (their answer is the
-        conversation's; what it says to the organiser is this page, redrawn)."""
+        """Ask one member with an album for a new try, as the card's redo button does (their
+        answer is the conversation's; what it says to the organiser is this page, redrawn)."""
         team = await self._checked_post(request)
-        async for _reply in self.conversation.teams.redo(team, int(request.match_info["member_id"])):
+        member_id = int(request.match_info["member_id"])
+        if not await asyncio.to_thread(self._has_album, team, member_id):
+            raise web.HTTPNotFound
+        async for _reply in self.conversation.teams.redo(team, member_id):
             pass
         raise web.HTTPSeeOther(f"/t/{request.match_info['token']}")
 
@@ -176,21 +182,34 @@ class TeamDashboard:
         self.conversation.teams.pending.extend((team.platform, item) for item in reminders)
         raise web.HTTPSeeOther(f"/t/{request.match_info['token']}")
 
+    def _has_album(self, team: Team, member_id: int) -> bool:
+        assert team.id is not None
+        return any(
+            p.member.id == member_id and member_status(p) in HAS_ALBUM
+            for p in store_teams.member_progress(self.db, team.id)
+        )
+
     def _reminders(self, team: Team) -> list[Outgoing]:
-        """Reminders for every member who still has to act, now (the courier posts them in
-        their chats); they are marked reminded (blocking: run in a thread)."""
+        """Reminders for every member who still has to act and was not reminded from here in
+        the last `REMIND_GAP_S`, now (the courier posts them in their chats); they are marked
+        reminded (blocking: run in a thread)."""
         assert team.id is not None
         reminded = list(team.params.get("reminded", []))
+        now = time.time()
+        last = {str(k): float(v) for k, v in dict(team.params.get("reminded_at", {})).items()}
         outgoing = []
         for progress in store_teams.member_progress(self.db, team.id):
             status = member_status(progress)
             if status not in TO_ACT or progress.session is None:
                 continue
+            if now - last.get(str(progress.member.id), 0.0) < REMIND_GAP_S:
+                continue
+            last[str(progress.member.id)] = now
             with use_locale(locale_of(self.db, progress.member.user_id)):
                 when, todo = deadline_text(team.deadline), tr(tmsg.REMINDER_TODO[status])
                 text = tr(tmsg.REMINDER).format(team=team.name, when=when, todo=todo)
             outgoing.append(Outgoing(progress.session.chat_id, (Text(text),)))
             if progress.member.id not in reminded:
                 reminded.append(progress.member.id)
-        store_teams.save_team(self.db, team, params={"reminded": reminded})
+        store_teams.save_team(self.db, team, params={"reminded": reminded, "reminded_at": last})
         return outgoing

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from conversations.dialogue import Conversation
 from conversations.shared.services import Services
 from engine.pipeline import EngineResources, load_engine_resources
 from handlers.web import WebLinks, WebStudio
+from storage import teams as store_teams
 from storage.database import Database
+from storage.models import Job, JobState, Photo, Result, SelfieSession, User, utcnow
 from storage.photos import LocalPhotoStore
 
 MIN_SELFIES = 6
@@ -154,3 +157,69 @@ async def bot_says(
         since = body["version"]
     msg = f"no message containing {contains!r}; saw {seen!r}"
     raise AssertionError(msg)
+
+
+def three_member_team(
+    harness: WebHarness, jpeg: bytes, names: tuple[str, str, str, str] = ("Org", "Ada", "Bea", "Cy")
+) -> tuple[Any, int]:
+    """A telegram team: Ada joined, Bea's selfies are ready, Cy picked a headshot (an
+    organiser and three members, named `names`)."""
+    db, store = harness.db, harness.store
+    with db.session() as session:
+        users = [
+            User(platform="telegram", platform_user_id=name.lower(), display_name=name) for name in names
+        ]
+        session.add_all(users)
+        session.commit()
+        for user in users:
+            session.refresh(user)
+        ids = [u.id for u in users]
+    assert all(ids)
+    organiser, ada, bea, cy = (int(i) for i in ids if i is not None)
+    team = store_teams.create_team(
+        db,
+        name="Acme",
+        platform="telegram",
+        chat_id="-500",
+        organiser_id=organiser,
+        style="corporate",
+        photos_per_member=4,
+        deadline=utcnow() + timedelta(days=2),
+        params={"reminded": []},
+    )
+    assert team.id is not None
+    for user_id, name in zip((ada, bea, cy), names[1:], strict=True):
+        store_teams.join_team(db, team.id, user_id, name)
+    with db.session() as session:
+        ready = SelfieSession(
+            user_id=bea, chat_id=names[2].lower(), team_id=team.id, state="collecting", data={"ready": True}
+        )
+        done = SelfieSession(user_id=cy, chat_id=names[3].lower(), team_id=team.id, state="delivered")
+        session.add_all([ready, done])
+        session.commit()
+        session.refresh(ready)
+        session.refresh(done)
+        session.add(Photo(session_id=ready.id, user_id=bea, store_key="x", sha256="0", ok=True))  # type: ignore[arg-type]
+        job = Job(
+            user_id=cy,
+            session_id=done.id,
+            team_id=team.id,
+            platform="telegram",
+            chat_id=names[3].lower(),
+            style="corporate",
+            state=JobState.DONE,
+        )
+        session.add(job)
+        session.commit()
+        key = f"users/{cy}/results/{job.id}/01.jpg"
+        store.put_bytes(key, jpeg)
+        result = Result(job_id=job.id, rank=1, store_key=key)
+        session.add(result)
+        session.commit()
+        session.refresh(result)
+        result_id = result.id
+    member = store_teams.membership(db, team.id, cy)
+    assert member is not None
+    assert member.id is not None
+    store_teams.set_pick(db, member.id, result_id, state="picked")
+    return team, organiser

@@ -7,10 +7,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from sqlmodel import select
+
 from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
-from tests.handlers.web.conftest import WebHarness, bot_says, csrf_of, sign_in, start_studio
+from storage.models import TeamMember
+from tests.handlers.web.conftest import (
+    WebHarness,
+    bot_says,
+    csrf_of,
+    sign_in,
+    start_studio,
+    three_member_team,
+)
 
 
 async def test_tokens_with_odd_characters_are_refused_not_crashed_on(web_harness: WebHarness) -> None:
@@ -182,6 +192,61 @@ async def test_a_sign_in_link_asks_first_works_once_and_only_from_its_own_page(
             assert response.status == 403
     finally:
         await harness.stop()
+
+
+async def test_the_team_dashboard_reaches_its_own_team_only_and_reminds_once(
+    web_harness: WebHarness, person_a_paths: list[Path]
+) -> None:
+    jpeg = person_a_paths[0].read_bytes()
+    team, organiser = three_member_team(web_harness, jpeg)
+    other, other_organiser = three_member_team(web_harness, jpeg, names=("Org2", "Dee", "Eve", "Fay"))
+    assert team.id is not None
+    assert other.id is not None
+    links = web_harness.studio.links
+    web_harness.studio.links.base_url = web_harness.address
+    mine = (links.team(team.id, organiser) or "").removeprefix(web_harness.address)
+    theirs_by_me = (links.team(other.id, organiser) or "").removeprefix(web_harness.address)
+    organiser_page = web_harness.client()
+    async with organiser_page.get(theirs_by_me) as response:
+        assert response.status == 404, "a link for team B signed with A's organiser opens nothing"
+    async with organiser_page.get(mine) as response:
+        assert response.status == 200
+        page = await response.text()
+    other_members = [m.id for m in web_harness_members(web_harness, other.id)]
+    for member_id in other_members:
+        async with organiser_page.get(f"{mine}/m/{member_id}.jpg") as response:
+            assert response.status == 404, "B's member through A's dashboard"
+    csrf = page.split("name='csrf' value='", 1)[1].split("'", 1)[0]
+    async with organiser_page.post(f"{mine}/remind", data={}, allow_redirects=False) as response:
+        assert response.status == 403
+    pending = web_harness.conversation.teams.pending
+    for _ in range(3):
+        async with organiser_page.post(f"{mine}/remind", data={"csrf": csrf}, allow_redirects=False) as r:
+            assert r.status == 303
+    assert [item.chat_id for _, item in pending] == ["bea"], "pressing again does not spam the members"
+    del other_organiser
+
+
+async def test_the_dashboard_asks_only_a_member_with_an_album_for_a_redo(
+    web_harness: WebHarness, person_a_paths: list[Path]
+) -> None:
+    team, organiser = three_member_team(web_harness, person_a_paths[0].read_bytes())
+    assert team.id is not None
+    web_harness.studio.links.base_url = web_harness.address
+    path = (web_harness.studio.links.team(team.id, organiser) or "").removeprefix(web_harness.address)
+    client = web_harness.client()
+    async with client.get(path) as response:
+        page = await response.text()
+    csrf = page.split("name='csrf' value='", 1)[1].split("'", 1)[0]
+    bea = next(m for m in web_harness_members(web_harness, team.id) if m.display_name == "Bea")
+    async with client.post(f"{path}/redo/{bea.id}", data={"csrf": csrf}, allow_redirects=False) as response:
+        assert response.status == 404, "Bea has no album to redo"
+    assert not web_harness.conversation.teams.pending
+
+
+def web_harness_members(harness: WebHarness, team_id: int) -> list[TeamMember]:
+    with harness.db.session() as session:
+        return list(session.exec(select(TeamMember).where(TeamMember.team_id == team_id)))
 
 
 def _button(rows: Keyboard | list[list[dict[str, str]]], label: str) -> str:

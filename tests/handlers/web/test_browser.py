@@ -15,7 +15,6 @@ import re
 import shutil
 import zipfile
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,8 @@ from sqlmodel import col, select
 
 from conversations.shared import messages as msg
 from engine.pipeline import EngineResources
-from storage import teams as store_teams
-from storage.models import Job, JobState, Photo, Result, SelfieSession, User, utcnow
-from tests.handlers.web.conftest import WebHarness, start_studio
+from storage.models import Job, JobState, Result
+from tests.handlers.web.conftest import WebHarness, start_studio, three_member_team
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -160,7 +158,7 @@ async def test_selfies_to_album_and_full_resolution_download(
 async def test_team_dashboard_shows_each_members_state(
     studio: WebHarness, browser: Browser, person_a_paths: list[Path], screenshots: Path
 ) -> None:
-    team, organiser_id = _three_member_team(studio, person_a_paths[0].read_bytes())
+    team, organiser_id = three_member_team(studio, person_a_paths[0].read_bytes())
     assert team.id is not None
     link = studio.studio.links.team(team.id, organiser_id)
     assert link is not None
@@ -208,67 +206,3 @@ def _album(harness: WebHarness) -> tuple[Job, list[Result]]:
 
 def _pixels(data: bytes) -> np.ndarray[Any, Any]:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-
-
-def _three_member_team(harness: WebHarness, jpeg: bytes) -> tuple[Any, int]:
-    """A telegram team: Ada joined, Bea's selfies are ready, Cy picked a headshot."""
-    db, store = harness.db, harness.store
-    with db.session() as session:
-        users = [
-            User(platform="telegram", platform_user_id=name.lower(), display_name=name)
-            for name in ("Org", "Ada", "Bea", "Cy")
-        ]
-        session.add_all(users)
-        session.commit()
-        for user in users:
-            session.refresh(user)
-        ids = [u.id for u in users]
-    assert all(ids)
-    organiser, ada, bea, cy = (int(i) for i in ids if i is not None)
-    team = store_teams.create_team(
-        db,
-        name="Acme",
-        platform="telegram",
-        chat_id="-500",
-        organiser_id=organiser,
-        style="corporate",
-        photos_per_member=4,
-        deadline=utcnow() + timedelta(days=2),
-        params={"reminded": []},
-    )
-    assert team.id is not None
-    for user_id, name in ((ada, "Ada"), (bea, "Bea"), (cy, "Cy")):
-        store_teams.join_team(db, team.id, user_id, name)
-    with db.session() as session:
-        ready = SelfieSession(
-            user_id=bea, chat_id="bea", team_id=team.id, state="collecting", data={"ready": True}
-        )
-        done = SelfieSession(user_id=cy, chat_id="cy", team_id=team.id, state="delivered")
-        session.add_all([ready, done])
-        session.commit()
-        session.refresh(ready)
-        session.refresh(done)
-        session.add(Photo(session_id=ready.id, user_id=bea, store_key="x", sha256="0", ok=True))  # type: ignore[arg-type]
-        job = Job(
-            user_id=cy,
-            session_id=done.id,
-            team_id=team.id,
-            platform="telegram",
-            chat_id="cy",
-            style="corporate",
-            state=JobState.DONE,
-        )
-        session.add(job)
-        session.commit()
-        key = f"users/{cy}/results/{job.id}/01.jpg"
-        store.put_bytes(key, jpeg)
-        result = Result(job_id=job.id, rank=1, store_key=key)
-        session.add(result)
-        session.commit()
-        session.refresh(result)
-        result_id = result.id
-    member = store_teams.membership(db, team.id, cy)
-    assert member is not None
-    assert member.id is not None
-    store_teams.set_pick(db, member.id, result_id, state="picked")
-    return team, organiser
