@@ -48,7 +48,7 @@ LOCK_LEASE_S = 60.0
 LOCK_WAIT_S = 600.0
 """How long an update waits for its user's lock before it fails (and the user is told)."""
 ALBUM_TTL_S = 300
-"""An album's keys expire this long after its last part, should its leader die."""
+"""An album's parts expire this long after its last part, should nobody lead it any more."""
 
 _TAKE = """
 local t = redis.call('TIME')
@@ -84,7 +84,7 @@ return last + 1
 """
 
 _JOIN = """
-local lead = redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[2]))
+local lead = redis.call('SET', KEYS[1], '1', 'NX', 'PX', tonumber(ARGV[3]))
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 if lead then return 1 end
@@ -150,22 +150,26 @@ class RedisUserLocks:
         if not await lock.acquire():
             msg = f"user {platform}:{user_id} stayed locked for {LOCK_WAIT_S:.0f} s"
             raise TimeoutError(msg)
-        renewal = asyncio.create_task(self._renew(lock))
+        done = asyncio.Event()
+        renewal = asyncio.create_task(self._renew(lock, done))
         try:
             yield
         finally:
-            renewal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewal
+            # Stopped by an event, not by cancelling: redis-py may swallow a cancellation that
+            # lands inside a command, and the renewal would then run (and hold the lock) forever.
+            done.set()
+            await renewal
             try:
                 await lock.release()
             except LockError:
                 log.warning("lock of %s:%s expired before its release", platform, user_id)
 
-    async def _renew(self, lock: Lock) -> None:
+    async def _renew(self, lock: Lock, done: asyncio.Event) -> None:
         try:
-            while True:
-                await asyncio.sleep(self.lease_s / 3)
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), self.lease_s / 3)
+                    return
                 await lock.reacquire()
         except LockError:
             log.warning("lost the user lock %s (Redis restarted, or a pause past its lease)", lock.name)
@@ -187,20 +191,34 @@ class RedisCounters:
 
 
 class RedisMediaGroups:
+    LEAD_MARGIN_S = 5.0
+    """The leader renews its key every quiet spell; a leader that died loses it this long after
+    (plus two quiet spells), and the album's next part leads, answering for the earlier ones."""
+
     def __init__(self, client: Redis, prefix: str) -> None:
         self.client, self.prefix = client, prefix
         self._join = client.register_script(_JOIN)
         self._take = client.register_script(_TAKE_ALBUM)
 
-    async def join(self, group_id: str, part: str, *, quiet_s: float) -> list[str] | None:
-        names = [
+    def names(self, group_id: str) -> list[str]:
+        """The album's lead key, parts list and wake list."""
+        return [
             f"{self.prefix}:{name}:{group_id}"
             for name in (keys.ALBUM_LEAD, keys.ALBUM_PARTS, keys.ALBUM_WAKE)
         ]
-        if not await self._join(keys=names, args=[part, ALBUM_TTL_S]):
+
+    async def add(self, group_id: str, part: str, *, quiet_s: float) -> bool:
+        """Add `part`; True when it is the album's first (its caller now leads)."""
+        lead_ms = math.ceil((2 * quiet_s + self.LEAD_MARGIN_S) * 1000)
+        return bool(await self._join(keys=self.names(group_id), args=[part, ALBUM_TTL_S, lead_ms]))
+
+    async def join(self, group_id: str, part: str, *, quiet_s: float) -> list[str] | None:
+        if not await self.add(group_id, part, quiet_s=quiet_s):
             return None
+        names = self.names(group_id)
+        lead_ms = math.ceil((2 * quiet_s + self.LEAD_MARGIN_S) * 1000)
         while await self.client.blpop([names[2]], timeout=quiet_s) is not None:
-            pass  # another part arrived: wait for a quiet spell again
+            await self.client.pexpire(names[0], lead_ms)  # another part came: wait for quiet again
         parts = await self._take(keys=names)
         return [p.decode() if isinstance(p, bytes) else str(p) for p in parts]
 

@@ -158,6 +158,19 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test's own. Other test sessions flush database 15 around
+    tests that use `redis_url`; a test that keeps state in Redis under this prefix does not
+    flush anything itself, and its keys are deleted afterwards."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    for key in client.scan_iter(f"{name}:*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Embedded-mode settings rooted in a temp folder, no tokens."""
     return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
-from bot.coordination import RedisUserLocks, redis_state
+from bot.coordination import RedisMediaGroups, RedisUserLocks, redis_state
 from bot.settings import Settings
 from conversations.shared.coordination import local_state
 from conversations.shared.events import ChatRef
@@ -29,16 +28,6 @@ Pair = tuple[SharedState, SharedState]
 
 def _settings(tmp_path: Path, **values: object) -> Settings:
     return Settings.model_validate({"data_dir": tmp_path, **values})
-
-
-@pytest.fixture
-async def prefix() -> AsyncIterator[str]:
-    name = f"test-coord-{uuid.uuid4().hex[:10]}"
-    yield name
-    client = Redis.from_url(REDIS_TEST_URL)
-    async for key in client.scan_iter(f"{name}:*"):
-        await client.delete(key)
-    await client.aclose()
 
 
 @pytest.fixture
@@ -62,9 +51,9 @@ KINDS = pytest.mark.parametrize("kind", ["local", "redis"])
 
 @KINDS
 async def test_rate_limits_count_a_user_once_across_processes(
-    kind: str, tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    kind: str, tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair(kind, tmp_path, prefix, clients, rate_user_per_minute=1, rate_user_burst=4)
+    a, b = _pair(kind, tmp_path, redis_prefix, clients, rate_user_per_minute=1, rate_user_burst=4)
     ada, obi = ChatRef("telegram", "1", "1"), ChatRef("telegram", "2", "2")
     verdicts = [await (a if i % 2 else b).limits.take(ada) for i in range(4)]
     assert verdicts == [RateVerdict.ALLOW] * 4
@@ -76,9 +65,9 @@ async def test_rate_limits_count_a_user_once_across_processes(
 
 @KINDS
 async def test_a_group_chat_shares_one_bucket(
-    kind: str, tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    kind: str, tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair(kind, tmp_path, prefix, clients, rate_chat_per_minute=1, rate_chat_burst=3)
+    a, b = _pair(kind, tmp_path, redis_prefix, clients, rate_chat_per_minute=1, rate_chat_burst=3)
     verdicts = [
         await (a, b)[user % 2].limits.take(ChatRef("telegram", str(user), "-100")) for user in range(5)
     ]
@@ -87,9 +76,9 @@ async def test_a_group_chat_shares_one_bucket(
 
 
 async def test_redis_buckets_refill_on_the_servers_clock(
-    tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair("redis", tmp_path, prefix, clients, rate_user_per_minute=600, rate_user_burst=1)
+    a, b = _pair("redis", tmp_path, redis_prefix, clients, rate_user_per_minute=600, rate_user_burst=1)
     ada = ChatRef("telegram", "1", "1")
     assert await a.limits.take(ada) == RateVerdict.ALLOW
     assert await b.limits.take(ada) == RateVerdict.THROTTLED
@@ -101,9 +90,9 @@ async def test_redis_buckets_refill_on_the_servers_clock(
 
 @KINDS
 async def test_one_users_updates_run_one_at_a_time_across_processes(
-    kind: str, tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    kind: str, tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair(kind, tmp_path, prefix, clients)
+    a, b = _pair(kind, tmp_path, redis_prefix, clients)
     inside, most, total = 0, 0, {"value": 0}
 
     async def update(state: SharedState) -> None:
@@ -123,9 +112,9 @@ async def test_one_users_updates_run_one_at_a_time_across_processes(
 
 @KINDS
 async def test_other_users_are_not_held_up(
-    kind: str, tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    kind: str, tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair(kind, tmp_path, prefix, clients)
+    a, b = _pair(kind, tmp_path, redis_prefix, clients)
     async with a.locks.hold("telegram", "1"):
         assert await asyncio.wait_for(_enter(b.locks, "2"), 5)
 
@@ -136,9 +125,12 @@ async def _enter(locks: UserLocks, user_id: str) -> bool:
 
 
 async def test_a_redis_lock_is_renewed_while_held_and_freed_after_a_crash(
-    prefix: str, clients: tuple[Redis, Redis]
+    redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = RedisUserLocks(clients[0], prefix, lease_s=0.3), RedisUserLocks(clients[1], prefix, lease_s=0.3)
+    a, b = (
+        RedisUserLocks(clients[0], redis_prefix, lease_s=0.3),
+        RedisUserLocks(clients[1], redis_prefix, lease_s=0.3),
+    )
     entered = asyncio.Event()
 
     async def second() -> None:
@@ -153,16 +145,16 @@ async def test_a_redis_lock_is_renewed_while_held_and_freed_after_a_crash(
             await asyncio.sleep(0.05)
     await asyncio.wait_for(waiting, 5)
     # A holder that dies without releasing: its lease runs out, the next one gets in.
-    crashed = clients[0].lock(f"{prefix}:lock:user:telegram:9", timeout=0.3, thread_local=False)
+    crashed = clients[0].lock(f"{redis_prefix}:lock:user:telegram:9", timeout=0.3, thread_local=False)
     assert await crashed.acquire()
     assert await asyncio.wait_for(_enter(b, "9"), 5)
 
 
 @KINDS
 async def test_counters_never_hand_out_a_number_twice(
-    kind: str, tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    kind: str, tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair(kind, tmp_path, prefix, clients)
+    a, b = _pair(kind, tmp_path, redis_prefix, clients)
     firsts = await asyncio.gather(*((a, b)[i % 2].counters.reserve("selfies:1", 2) for i in range(30)))
     numbers = sorted(n for first in firsts for n in (first, first + 1))
     assert numbers == list(range(1, 61))
@@ -172,9 +164,9 @@ async def test_counters_never_hand_out_a_number_twice(
 
 @KINDS
 async def test_an_album_split_over_processes_is_answered_once(
-    kind: str, tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    kind: str, tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair(kind, tmp_path, prefix, clients)
+    a, b = _pair(kind, tmp_path, redis_prefix, clients)
     parts = [f"part-{i}" for i in range(6)]
     answers = await asyncio.wait_for(
         asyncio.gather(
@@ -192,9 +184,9 @@ async def test_an_album_split_over_processes_is_answered_once(
 
 @KINDS
 async def test_an_album_waits_while_parts_keep_coming(
-    kind: str, tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    kind: str, tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair(kind, tmp_path, prefix, clients)
+    a, b = _pair(kind, tmp_path, redis_prefix, clients)
     leader = asyncio.create_task(a.albums.join("chat:slow", "part-0", quiet_s=1.0))
     for i in range(1, 5):  # parts 0.3 s apart: 1.2 s in all, longer than the quiet spell
         await asyncio.sleep(0.3)
@@ -204,9 +196,9 @@ async def test_an_album_waits_while_parts_keep_coming(
 
 
 async def test_a_lease_has_one_holder_until_it_lapses(
-    tmp_path: Path, prefix: str, clients: tuple[Redis, Redis]
+    tmp_path: Path, redis_prefix: str, clients: tuple[Redis, Redis]
 ) -> None:
-    a, b = _pair("redis", tmp_path, prefix, clients)
+    a, b = _pair("redis", tmp_path, redis_prefix, clients)
     assert await a.leases.take("courier:telegram", 0.3)
     assert await a.leases.take("courier:telegram", 0.3), "its holder renews it"
     assert not await b.leases.take("courier:telegram", 0.3), "the other process waits"
@@ -218,3 +210,19 @@ async def test_a_lease_has_one_holder_until_it_lapses(
     assert not await a.leases.take("courier:telegram", 0.3)
     local = local_state(_settings(tmp_path))
     assert await local.leases.take("courier:telegram", 0.3), "one process holds every lease"
+
+
+async def test_when_an_albums_leader_dies_the_next_part_answers_for_all(
+    redis_prefix: str, clients: tuple[Redis, Redis], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(RedisMediaGroups, "LEAD_MARGIN_S", 0.3)
+    dead, alive = RedisMediaGroups(clients[0], redis_prefix), RedisMediaGroups(clients[1], redis_prefix)
+    assert await dead.add("chat:orphan", "part-0", quiet_s=0.2), "part 0 leads..."
+    assert await alive.join("chat:orphan", "part-1", quiet_s=0.2) is None
+    lead = dead.names("chat:orphan")[0]  # ...and its process dies before the quiet spell ends
+    deadline = time.monotonic() + 10
+    while await clients[1].exists(lead):  # the dead leader's key lapses
+        assert time.monotonic() < deadline, "the dead leader kept the album"
+        await asyncio.sleep(0.05)
+    answer = await asyncio.wait_for(alive.join("chat:orphan", "part-2", quiet_s=0.2), 5)
+    assert answer == ["part-0", "part-1", "part-2"], "the next part leads, nothing is lost"

@@ -10,11 +10,8 @@ alternate processes: an album's six parts are split three and three.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from redis.asyncio import Redis
 from sqlmodel import select
 
@@ -36,23 +33,13 @@ from tests.handlers.telegram.conftest import harness_settings
 from tests.handlers.telegram.helpers import reply_to, texts_to
 
 
-@pytest.fixture
-async def prefix() -> AsyncIterator[str]:
-    name = f"test-2proc-{uuid.uuid4().hex[:10]}"
-    yield name
-    client = Redis.from_url(REDIS_TEST_URL)
-    async for key in client.scan_iter(f"{name}:*"):
-        await client.delete(key)
-    await client.aclose()
-
-
 async def test_two_processes_behind_one_webhook_act_as_one_bot(
     tmp_path: Path,
     emulator: TelegramEmulator,
     engine_resources: EngineResources,
     worker_engine: EngineResources,
     person_a_paths: list[Path],
-    prefix: str,
+    redis_prefix: str,
 ) -> None:
     ports = [free_port(), free_port()]
     proxy = RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports])
@@ -67,7 +54,7 @@ async def test_two_processes_behind_one_webhook_act_as_one_bot(
             telegram_webhook_listen="127.0.0.1",
             telegram_webhook_port=port,
             redis_url=REDIS_TEST_URL,
-            queue_name=prefix,
+            queue_name=redis_prefix,
             rate_user_per_minute=0.01,
             rate_user_burst=10,
             telegram_album_wait_s=1.0,
@@ -87,7 +74,7 @@ async def test_two_processes_behind_one_webhook_act_as_one_bot(
             store,
             engine,
             JobQueue.embedded(settings, db),
-            shared=redis_state(client, prefix, settings),
+            shared=redis_state(client, redis_prefix, settings),
         )
         bots.append(TelegramBot(settings, Conversation(services)))
     try:
