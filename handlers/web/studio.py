@@ -43,7 +43,7 @@ from handlers.web.links import PLATFORM, WebLinks, new_web_user
 from handlers.web.pages import TITLE, message_page, sign_in_page, studio_page
 from handlers.web.security import CSRF_HEADER, Gate
 from handlers.web.teams import TeamDashboard
-from handlers.web.transcript import WebChat, WebOutput
+from handlers.web.transcript import FileBudget, WebChat, WebOutput
 from storage.models import Job, JobState, User
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class WebStudio:
         self.gate = Gate(links, host=settings.web_host, public_url=settings.public_url)
         links.on_forget(self._forget)
         self.chats: dict[str, WebChat] = {}
+        self.file_budget = FileBudget()
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
         self._courier: asyncio.Task[None] | None = None
@@ -116,7 +117,7 @@ class WebStudio:
     def chat(self, chat_id: str) -> WebChat:
         chat = self.chats.get(chat_id)
         if chat is None:
-            chat = self.chats[chat_id] = WebChat(chat_id)
+            chat = self.chats[chat_id] = WebChat(chat_id, budget=self.file_budget)
         return chat
 
     def output(self, chat_id: str) -> WebOutput:

@@ -24,6 +24,9 @@ MESSAGES: Final = 300
 """Messages a chat keeps (older ones are dropped from the page)."""
 FILE_BYTES: Final = 200 * 1024 * 1024
 """Image and document bytes a chat keeps in memory."""
+STUDIO_FILE_BYTES: Final = 1024 * 1024 * 1024
+"""Image and document bytes all the studio's chats keep together (many users cannot fill the
+memory: the oldest file of any chat goes first)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,29 @@ def content_type(filename: str) -> str:
     }.get(suffix, "application/octet-stream")
 
 
+class FileBudget:
+    """The bytes every chat's kept files take together, bounded by `limit`."""
+
+    def __init__(self, limit: int = STUDIO_FILE_BYTES) -> None:
+        self.limit = limit
+        self.total = 0
+        self._kept: OrderedDict[str, tuple[OrderedDict[str, StoredFile], int]] = OrderedDict()
+
+    def keep(self, owner: OrderedDict[str, StoredFile], file_id: str, size: int) -> None:
+        """Count a file `owner` now keeps; drop the oldest files anywhere past the limit."""
+        self._kept[file_id] = (owner, size)
+        self.total += size
+        while self.total > self.limit and len(self._kept) > 1:
+            old_id, (old_owner, old_size) = self._kept.popitem(last=False)
+            self.total -= old_size
+            old_owner.pop(old_id, None)
+
+    def drop(self, file_id: str) -> None:
+        kept = self._kept.pop(file_id, None)
+        if kept is not None:
+            self.total -= kept[1]
+
+
 @dataclass
 class WebChat:
     """One web user's chat with the bot."""
@@ -85,6 +111,7 @@ class WebChat:
     version: int = 0
     greeted: bool = False
     closed: bool = False
+    budget: FileBudget = field(default_factory=FileBudget)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -117,14 +144,18 @@ class WebChat:
         self.files[file_id] = StoredFile(data, filename, content_type(filename), download)
         total = sum(len(f.data) for f in self.files.values())
         while total > FILE_BYTES and len(self.files) > 1:
-            _, dropped = self.files.popitem(last=False)
+            dropped_id, dropped = self.files.popitem(last=False)
+            self.budget.drop(dropped_id)
             total -= len(dropped.data)
+        self.budget.keep(self.files, file_id, len(data))
         return f"/files/{file_id}/{filename}"
 
     async def forget(self) -> None:
         """Drop every message and file so far (/delete); what is posted after stays."""
         async with self._changed:
             self.messages.clear()
+            for file_id in self.files:
+                self.budget.drop(file_id)
             self.files.clear()
 
     async def close(self) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import select
 from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
+from handlers.web.transcript import FileBudget, WebChat
 from storage.models import TeamMember
 from tests.handlers.web.conftest import (
     WebHarness,
@@ -265,3 +266,26 @@ def _button(rows: Keyboard | list[list[dict[str, str]]], label: str) -> str:
 def _cookie(client: object) -> str:
     jar = client.cookie_jar  # type: ignore[attr-defined]
     return next(str(c.value) for c in jar if c.key == "hs_session")
+
+
+async def test_paths_outside_the_static_folder_are_not_served(web_harness: WebHarness) -> None:
+    client = web_harness.client()
+    for path in ("/static/../studio.py", "/static/..%2fstudio.py", "/static/%2e%2e/studio.py", "/static/"):
+        async with client.get(path) as response:
+            assert response.status in (403, 404), path
+            assert "WebStudio" not in await response.text()
+    async with client.get("/files/..%2f..%2fsecurity.py/x") as response:
+        assert response.status in (401, 404)
+
+
+async def test_many_chats_together_keep_no_more_than_the_studios_file_budget() -> None:
+    budget = FileBudget(limit=3_000)
+    chats = [WebChat(f"user{i}", budget=budget) for i in range(3)]
+    urls = [chat.keep_file(b"x" * 1_000, "a.jpg", download=False) for chat in chats]
+    late = chats[0].keep_file(b"y" * 1_000, "b.jpg", download=False)
+    assert budget.total == 3_000
+    kept = [file_id for chat in chats for file_id in chat.files]
+    assert urls[0].split("/")[2] not in kept, "the oldest file of any chat went first"
+    assert late.split("/")[2] in kept
+    await chats[1].forget()
+    assert budget.total == 2_000
