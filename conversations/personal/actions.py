@@ -308,15 +308,26 @@ class ActionHandler:
         if not confirmed:
             yield Text(tr(msg.DELETE_KEPT))
             return
+        files = await self._erase(user)
+        links = self.services.links
+        if links is not None:  # the web account their /web link made is theirs too
+            linked = links.linked_account(user.platform, user.platform_user_id)
+            web = await asyncio.to_thread(sessions.find_user, self.db, *linked) if linked else None
+            if web is not None and web.id is not None and web.id != user.id:
+                files += await self._erase(web)
+            await links.forget(user.platform, user.platform_user_id)  # and their web sessions
+        yield Text(tr_n(msg.DELETED, files).format(files=number(files)))
+
+    async def _erase(self, user: User) -> int:
+        """Stop `user`'s orders and delete all their data; the number of files deleted."""
+        assert user.id is not None
         active, every = await asyncio.to_thread(_job_ids, self.db, user.id)
         for job_id in active:
             await self.services.jobs.cancel(job_id)
         files = await asyncio.to_thread(delete_user_data, self.db, self.services.store, user.id)
         await self.services.jobs.forget(every)  # and their records in Redis
-        if self.services.links is not None:  # and their web sessions and transcript
-            await self.services.links.forget(user.platform, user.platform_user_id)
         log.info("deleted the data of user %s (%d files)", user.id, files)
-        yield Text(tr_n(msg.DELETED, files).format(files=number(files)))
+        return files
 
 
 def _job_ids(db: Database, user_id: int) -> tuple[list[str], list[str]]:

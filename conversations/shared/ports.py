@@ -120,6 +120,10 @@ class WebLinks(Protocol):
     def team(self, team_id: int, organiser_id: int) -> str | None:
         """The organiser's team dashboard."""
 
+    def linked_account(self, platform: str, user_id: str) -> tuple[str, str] | None:
+        """The (platform, user id) of the web account this chat user's /web link signs in to;
+        None for a web user (their account is their own)."""
+
     async def forget(self, platform: str, user_id: str) -> None:
         """After /delete: sign this user's browsers out and drop what the studio kept for them."""
 

@@ -97,6 +97,9 @@ class WebLinks:
         token = self.signer.sign(SIGN_IN, NEW_USER, self.settings.web_sign_in_minutes * 60)
         return self._absolute(f"/signin?t={token}")
 
+    def linked_account(self, platform: str, user_id: str) -> tuple[str, str] | None:
+        return None if platform == PLATFORM else (PLATFORM, linked_web_user(platform, user_id))
+
     async def forget(self, platform: str, user_id: str) -> None:
         """After /delete: every browser signed in as this user (their own web account, or the
         one their /web link made) is signed out, and the studio drops what it kept for them.

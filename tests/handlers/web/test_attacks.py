@@ -13,7 +13,7 @@ from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
 from handlers.web.transcript import FileBudget, WebChat
-from storage.models import TeamMember
+from storage.models import Job, JobState, Result, TeamMember, User
 from tests.handlers.web.conftest import (
     WebHarness,
     bot_says,
@@ -150,6 +150,34 @@ async def test_delete_in_a_chat_signs_the_linked_web_account_out(web_harness: We
     assert any("records are deleted" in getattr(r, "text", "") for r in done)
     async with browser.get("/api/messages") as response:
         assert response.status == 401
+
+
+async def test_delete_in_a_chat_also_erases_what_the_linked_web_account_made(web_harness: WebHarness) -> None:
+    """ "This deletes ALL your photos": also those the chat user uploaded on the web after /web."""
+    links = web_harness.studio.links
+    links.base_url = web_harness.address
+    link = links.sign_in("telegram", "78")
+    assert link is not None
+    browser = web_harness.client()
+    await sign_in(browser, link.removeprefix(web_harness.address))
+    job_id = album_of(web_harness, "web", "telegram-78", b"\xff\xd8web")
+    album_of(web_harness, "telegram", "78", b"\xff\xd8chat")
+    stranger = web_harness.client()
+    await csrf_of(stranger)
+    album_of(web_harness, "web", "telegram-79", b"\xff\xd8someone else")
+    ada = ChatRef("telegram", "78", "78", "Ada", private_chat_id="78")
+    replies = [r async for r in web_harness.conversation.handle(ada, Command("delete"))]
+    ask = next(r for r in replies if isinstance(r, Text) and r.buttons)
+    assert isinstance(ask, Text)
+    done = [
+        r async for r in web_harness.conversation.handle(ada, ButtonPressed(_button(ask.buttons, "delete")))
+    ]
+    assert any("2 files" in getattr(r, "text", "") for r in done), done
+    with web_harness.db.session() as session:
+        owners = {(u.platform, u.platform_user_id) for u in session.exec(select(User).join(Job)).all()}
+    assert owners == {("web", "telegram-79")}, "the chat's and the web account's jobs are gone, no one else's"
+    async with browser.get(f"/album/{job_id}") as response:
+        assert response.status == 404
 
 
 async def test_a_sign_in_link_asks_first_works_once_and_only_from_its_own_page(
@@ -289,3 +317,23 @@ async def test_many_chats_together_keep_no_more_than_the_studios_file_budget() -
     assert late.split("/")[2] in kept
     await chats[1].forget()
     assert budget.total == 2_000
+
+
+def album_of(harness: WebHarness, platform: str, user_id: str, data: bytes) -> str:
+    """A finished one-image album of that user, written straight to the database and store."""
+    with harness.db.session() as session:
+        user = session.exec(
+            select(User).where(User.platform == platform, User.platform_user_id == user_id)
+        ).first() or User(platform=platform, platform_user_id=user_id)
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        assert user.id is not None
+        job = Job(user_id=user.id, platform=platform, chat_id=user_id, style="corporate", state=JobState.DONE)
+        session.add(job)
+        session.commit()
+        key = f"users/{user.id}/results/{job.id}/01.jpg"
+        harness.store.put_bytes(key, data)
+        session.add(Result(job_id=job.id, rank=1, store_key=key))
+        session.commit()
+        return job.id
