@@ -134,14 +134,30 @@ async def serve(
 
 async def _start_studio(studio: WebStudio, announce: Callable[[str], None]) -> None:
     address = await studio.start()
+    for line in studio_announcement(studio, address):
+        announce(line)
+
+
+def studio_announcement(studio: WebStudio, address: str) -> list[str]:
+    """What `serve` says about a started web studio: where it is, and how to get in."""
     if studio.gate.open:
-        announce(f"Web studio: {address}/ (open it in a browser on this machine)")
-        return
-    announce(f"Web studio: {studio.links.base_url}/ (sign-in required)")
-    announce(
+        return [f"Web studio: {address}/ (open it in a browser on this machine)"]
+    lines = [f"Web studio: {studio.links.base_url}/ (sign-in required)"]
+    if not studio.settings.public_url:
+        lines.append(
+            "Warning: HEADSHOTS_PUBLIC_URL is not set, so links name the bound address; set it to "
+            "the https:// address people reach (behind a TLS proxy)."
+        )
+    elif not studio.settings.public_url.startswith("https://"):
+        lines.append(
+            "Warning: plain http: sign-in links and session cookies cross the network unencrypted; "
+            "serve the studio behind https and set HEADSHOTS_PUBLIC_URL=https://..."
+        )
+    lines.append(
         f"Sign-in link for this start-up (works {studio.links.sign_in_minutes} minutes): "
         f"{studio.links.start_up()}"
     )
+    return lines
 
 
 def _stop_if_failed(task: asyncio.Task[None], stop: asyncio.Event) -> None:

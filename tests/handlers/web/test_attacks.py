@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.serve import studio_announcement
 from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
@@ -337,3 +338,34 @@ def album_of(harness: WebHarness, platform: str, user_id: str, data: bytes) -> s
         session.add(Result(job_id=job.id, rank=1, store_key=key))
         session.commit()
         return job.id
+
+
+async def test_bound_to_every_address_without_a_public_url_needs_a_sign_in(
+    tmp_path: Path, web_engines: tuple[EngineResources, EngineResources]
+) -> None:
+    harness = await start_studio(tmp_path / "data", web_engines, web_host="0.0.0.0")
+    try:
+        assert not harness.studio.gate.open
+        local = harness.client()
+        async with local.get("/") as response:
+            assert response.status == 401, "even from this machine: sign-in links only"
+        async with local.get("/api/messages") as response:
+            assert response.status == 401
+        said = studio_announcement(harness.studio, harness.address)
+        assert any("HEADSHOTS_PUBLIC_URL is not set" in line for line in said), said
+        assert "Secure" not in (await _signed_in_cookie_header(harness, said[-1]))
+    finally:
+        await harness.stop()
+    harness = await start_studio(tmp_path / "data2", web_engines, public_url="http://studio.example")
+    try:
+        said = studio_announcement(harness.studio, harness.address)
+        assert any("plain http" in line for line in said), said
+    finally:
+        await harness.stop()
+
+
+async def _signed_in_cookie_header(harness: WebHarness, line: str) -> str:
+    token = line.rsplit("t=", 1)[1]
+    async with harness.client().post("/signin", data={"t": token}, allow_redirects=False) as response:
+        assert response.status == 303
+        return response.headers["Set-Cookie"]
