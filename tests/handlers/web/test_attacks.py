@@ -14,7 +14,7 @@ from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
 from handlers.web.transcript import FileBudget, WebChat
-from storage.models import Job, JobState, Result, TeamMember, User
+from storage.models import Job, JobState, Result, Team, TeamMember, User
 from tests.handlers.web.conftest import (
     WebHarness,
     bot_says,
@@ -369,3 +369,30 @@ async def _signed_in_cookie_header(harness: WebHarness, line: str) -> str:
     async with harness.client().post("/signin", data={"t": token}, allow_redirects=False) as response:
         assert response.status == 303
         return response.headers["Set-Cookie"]
+
+
+async def test_names_people_chose_are_text_on_the_pages_never_markup(
+    web_harness: WebHarness, person_a_paths: list[Path]
+) -> None:
+    script = "<script>alert(1)</script>"
+    image = "<img src=x onerror=alert(1)>"
+    team, organiser = three_member_team(
+        web_harness, person_a_paths[0].read_bytes(), names=(script, image, "Bea'><b>", 'Cy"<i>')
+    )
+    assert team.id is not None
+    with web_harness.db.session() as session:
+        row = session.get(Team, team.id)
+        assert row is not None
+        row.name = f"Acme {script}"
+        row.params = {**row.params, "style_label": image}
+        session.add(row)
+        session.commit()
+    web_harness.studio.links.base_url = web_harness.address
+    path = (web_harness.studio.links.team(team.id, organiser) or "").removeprefix(web_harness.address)
+    async with web_harness.client().get(path) as response:
+        assert response.status == 200
+        page = await response.text()
+    for raw in (script, image, "'><b>", '"<i>'):
+        assert raw not in page, raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<script") == 0, "the dashboard runs no script at all"
