@@ -86,7 +86,7 @@ def main() -> None:
     )
     print(
         f"set of {len(uploads)} person_a photos (330x512 to 2500x1728): {set_s:.2f} s; "
-        f"verdict: {verdict.verdict.message}"
+        f"verdict: {verdict.readiness.message}"
     )
     print(f"set re-check from stored signatures: {recheck_ms:.2f} ms")
     print(f"peak RSS: {rss_mb:.0f} MB")

@@ -167,7 +167,7 @@ class Conversation:
                 yield Text(tr(msg.STORE_FULL) if isinstance(exc, StoreFullError) else tr(msg.STORE_DOWN))
                 return
             self._count_verdicts(result.codes)
-            verdict = result.verdict.verdict
+            verdict = result.verdict.readiness
             good, needed = len(result.verdict.usable), self.settings.min_selfies
             ready_text, buttons = (
                 self.teams.members.ready_prompt(chat, row.team_id)

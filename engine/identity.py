@@ -1,6 +1,6 @@
 """Stage 2: who is in this selfie set, is it one person, and is the set good enough?
 
-Works from `PhotoSignature`s only (embedding, pose, brightness, perceptual hashes), so the
+Works from `PhotoRecord`s only (embedding, pose, brightness, perceptual hashes), so the
 chat layer can re-judge a stored set when a photo arrives, or after a restart, in a few
 milliseconds and without the face models.
 """
@@ -16,10 +16,10 @@ from engine.types import (
     FloatArray,
     IdentityProfile,
     IssueCode,
-    PhotoSignature,
+    PhotoRecord,
     QualityIssue,
     SetAssessment,
-    SetVerdict,
+    SetReadiness,
 )
 
 POSE_SPREAD_MIN = 8.0
@@ -61,9 +61,7 @@ def robust_centre(embeddings: FloatArray, threshold: float) -> tuple[FloatArray,
     return centre, members
 
 
-def build_profile(
-    signatures: list[PhotoSignature], *, backend: str, threshold: float
-) -> IdentityProfile | None:
+def build_profile(signatures: list[PhotoRecord], *, backend: str, threshold: float) -> IdentityProfile | None:
     """The identity profile from quality-ok photos (all photos with a face if none is ok)."""
     with_face = [s for s in signatures if s.embedding is not None]
     basis = [s for s in with_face if s.ok] or with_face
@@ -87,7 +85,7 @@ def dhash_distance(first: str, second: str) -> int:
     return hash_distance(first, second)
 
 
-def fingerprint_of(signature: PhotoSignature) -> Fingerprint:
+def fingerprint_of(signature: PhotoRecord) -> Fingerprint:
     """The duplicate detector's view of a stored photo."""
     return Fingerprint(
         image_hash=signature.dhash,
@@ -102,7 +100,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def assess_set(
-    signatures: list[PhotoSignature], *, backend: str, threshold: float, min_photos: int
+    signatures: list[PhotoRecord], *, backend: str, threshold: float, min_photos: int
 ) -> SetAssessment:
     """Judge a selfie set (signatures in upload order): identity, duplicates, variety, count."""
     profile = build_profile(signatures, backend=backend, threshold=threshold)
@@ -123,7 +121,7 @@ def assess_set(
                     f"{s.name} looks like a different person; send only photos of you.",
                 )
             )
-    kept: list[PhotoSignature] = []
+    kept: list[PhotoRecord] = []
     duplicates: list[str] = []
     for s in signatures:
         if not s.ok or s.name in outliers:
@@ -140,9 +138,9 @@ def assess_set(
             )
             continue
         kept.append(s)
-    verdict = _verdict(kept, outliers, signatures, min_photos)
+    readiness = _readiness(kept, outliers, signatures, min_photos)
     return SetAssessment(
-        verdict=verdict,
+        readiness=readiness,
         profile=profile,
         similarities=similarities,
         issues={name: tuple(found) for name, found in issues.items()},
@@ -156,9 +154,9 @@ def _spread(values: list[float | None]) -> float:
     return max(present) - min(present) if len(present) > 1 else 0.0
 
 
-def _verdict(
-    kept: list[PhotoSignature], outliers: list[str], signatures: list[PhotoSignature], min_photos: int
-) -> SetVerdict:
+def _readiness(
+    kept: list[PhotoRecord], outliers: list[str], signatures: list[PhotoRecord], min_photos: int
+) -> SetReadiness:
     usable = len(kept)
     needed = max(0, min_photos - usable)
     one_pose = (
@@ -194,10 +192,10 @@ def _verdict(
         )
     if not clear_majority and outliers:
         parts.append("send only photos of the same person")
-    return SetVerdict(
+    return SetReadiness(
         ready=ready,
         consistent=not outliers,
-        usable=usable,
+        usable_count=usable,
         needed=needed,
         outliers=tuple(outliers),
         message="; ".join(parts) + ".",

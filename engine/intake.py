@@ -3,7 +3,7 @@
 `Assessor.assess` turns one upload's bytes into an `AssessedPhoto` (decode, detect, judge
 quality, embed the one face) and never raises for a bad upload: the report carries
 `unreadable` or `too_large` instead. `Assessor.assess_set` re-judges a whole set from stored
-`PhotoSignature`s without touching the models.
+`PhotoRecord`s without touching the models.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from engine.types import (
     Fingerprint,
     IssueCode,
     Photo,
-    PhotoSignature,
+    PhotoRecord,
+    PhotoVerdict,
     QualityIssue,
-    QualityReport,
     SetAssessment,
     as_array,
 )
@@ -46,14 +46,14 @@ enough for 1024 px headshot crops, and it makes a 12 MP verdict several times fa
 
 def signature_of(
     assessed: AssessedPhoto, fingerprint: Fingerprint | None = None, attributes: tuple[Attribute, ...] = ()
-) -> PhotoSignature:
+) -> PhotoRecord:
     """The small, storable summary of an assessed photo that `assess_set` works from."""
     report, face = assessed.report, assessed.face
     embedding = None
     if face is not None and face.embedding is not None:
         embedding = tuple(float(v) for v in face.embedding)
     found = fingerprint if fingerprint is not None else Fingerprint()
-    return PhotoSignature(
+    return PhotoRecord(
         name=report.name,
         ok=report.ok,
         codes=tuple(report.codes),
@@ -73,9 +73,9 @@ def signature_of(
 class Assessment:
     """One upload's result: the assessed photo (None if undecodable) and its signature."""
 
-    report: QualityReport
+    report: PhotoVerdict
     assessed: AssessedPhoto | None
-    signature: PhotoSignature
+    signature: PhotoRecord
     seconds: float
 
 
@@ -113,8 +113,8 @@ class Assessor:
             )
         except ImageRejectedError as exc:
             code = IssueCode.TOO_LARGE if exc.code == "too_large" else IssueCode.UNREADABLE
-            report = QualityReport(name=name, issues=(QualityIssue(code, exc.user_message),), faces=0)
-            signature = PhotoSignature(name=name, ok=False, codes=(code.value,), embedding=None)
+            report = PhotoVerdict(name=name, issues=(QualityIssue(code, exc.user_message),), faces=0)
+            signature = PhotoRecord(name=name, ok=False, codes=(code.value,), embedding=None)
             return Assessment(report, None, signature, time.perf_counter() - started)
         result = self.assess_decoded(photo, started)
         log.debug("assessed %s in %.0f ms: %s", name, result.seconds * 1000, result.report.codes or "ok")
@@ -151,7 +151,7 @@ class Assessor:
                 attributes = describe_face(self.analyzer, image, face)
         return AssessedPhoto(photo=photo, report=report, face=face), fingerprint(image, face), attributes
 
-    def assess_set(self, signatures: list[PhotoSignature]) -> SetAssessment:
+    def assess_set(self, signatures: list[PhotoRecord]) -> SetAssessment:
         """The set verdict from stored signatures, in upload order (no model calls)."""
         return assess_set(
             signatures,

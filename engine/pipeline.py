@@ -256,7 +256,7 @@ def not_ready_message(verdict: SetAssessment, assessments: Sequence[Assessment])
     """The set verdict, then one line per problem photo (its own and set-level issues)."""
     reports = [verdict.applied_to(a.report) for a in assessments]
     lines = [f"{report.name}: {issue.message}" for report in reports for issue in report.issues]
-    return "\n".join([verdict.verdict.message, *lines])
+    return "\n".join([verdict.readiness.message, *lines])
 
 
 def run_pipeline(
@@ -286,7 +286,7 @@ def run_pipeline(
         assessments.append(_assess(selfie, resources.assessor))
         progress(ProgressEvent("assess", index + 1, len(request.selfies)))
     verdict = resources.assessor.assess_set([a.signature for a in assessments])
-    if not verdict.verdict.ready or verdict.profile is None:
+    if not verdict.readiness.ready or verdict.profile is None:
         raise SetNotReadyError(not_ready_message(verdict, assessments))
     done("assess")
 

@@ -1,4 +1,4 @@
-"""Stage 1: is this selfie usable? One `QualityReport` with stable issue codes and fixes.
+"""Stage 1: is this selfie usable? One `PhotoVerdict` with stable issue codes and fixes.
 
 Every measure looks at the face, not the whole frame: a blurred background or a bright
 window beside the person is fine; a soft or dark face is not. The thresholds below come from
@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from engine.occlusion import measure_parts, occlusion_issue
-from engine.types import Face, FloatArray, ImageArray, IssueCode, QualityIssue, QualityReport
+from engine.types import Face, FloatArray, ImageArray, IssueCode, PhotoVerdict, QualityIssue
 
 MIN_SHORT_SIDE = 512
 MIN_FACE_PX = 112
@@ -209,7 +209,7 @@ def _lighting_issue(m: FaceMeasures) -> QualityIssue | None:
     return None
 
 
-def assess_quality(name: str, image: ImageArray, faces: list[Face]) -> QualityReport:
+def assess_quality(name: str, image: ImageArray, faces: list[Face]) -> PhotoVerdict:
     """The verdict on one decoded photo given its detected faces (biggest first)."""
     height, width = image.shape[:2]
     issues: list[QualityIssue] = []
@@ -226,7 +226,7 @@ def assess_quality(name: str, image: ImageArray, faces: list[Face]) -> QualityRe
         issues.append(
             _issue(IssueCode.NO_FACE, "No face found: send a photo where your face is clearly visible.")
         )
-        return QualityReport(name=name, issues=tuple(issues), faces=0)
+        return PhotoVerdict(name=name, issues=tuple(issues), faces=0)
     if len(people) > 1:
         issues.append(
             _issue(
@@ -269,7 +269,7 @@ def assess_quality(name: str, image: ImageArray, faces: list[Face]) -> QualityRe
     covered = None if parts is None else occlusion_issue(parts, eyes_open=not eyes_closed)
     if covered is not None:
         issues.append(covered)
-    return QualityReport(
+    return PhotoVerdict(
         name=name,
         issues=tuple(issues),
         faces=len(people),

@@ -124,7 +124,7 @@ class QualityIssue:
 
 
 @dataclass(frozen=True)
-class QualityReport:
+class PhotoVerdict:
     """The assessor's verdict on one photo; `ok` means usable for generation."""
 
     name: str
@@ -164,7 +164,7 @@ class AssessedPhoto:
     """A photo with its verdict, its one face (if exactly one) and that face's embedding."""
 
     photo: Photo
-    report: QualityReport
+    report: PhotoVerdict
     face: Face | None
 
 
@@ -184,12 +184,12 @@ class IdentityProfile:
 
 
 @dataclass(frozen=True)
-class SetVerdict:
+class SetReadiness:
     """Whether a selfie set is ready to generate from, and if not what to send next."""
 
     ready: bool
     consistent: bool
-    usable: int
+    usable_count: int
     needed: int
     outliers: tuple[str, ...]
     message: str
@@ -368,7 +368,7 @@ class GenerationBackend(Protocol):
 
 
 @dataclass(frozen=True)
-class PhotoSignature:
+class PhotoRecord:
     """What the set check needs from one assessed photo, small enough to store in a DB row.
 
     The conversation layer keeps one per photo (`to_json()` into a JSON column) and rebuilds
@@ -407,7 +407,7 @@ class PhotoSignature:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PhotoSignature:
+    def from_json(cls, data: dict[str, Any]) -> PhotoRecord:
         """Also reads rows stored before a field existed (missing fields are None)."""
         embedding = data.get("embedding")
         geometry = data.get("geometry")
@@ -436,17 +436,18 @@ class SetAssessment:
 
     `similarities` maps photo name to cosine similarity with the profile (None without a
     face); `issues` maps a photo name to set-level problems (`identity_mismatch`,
-    `duplicate`); `usable` names the photos generation should use, in upload order.
+    `duplicate`); `usable` names the photos generation should use, in upload order, and
+    `readiness` says whether there are enough of them.
     """
 
-    verdict: SetVerdict
+    readiness: SetReadiness
     profile: IdentityProfile | None
     similarities: dict[str, float | None]
     issues: dict[str, tuple[QualityIssue, ...]]
     usable: tuple[str, ...]
     duplicates: tuple[str, ...] = ()
 
-    def applied_to(self, report: QualityReport) -> QualityReport:
+    def applied_to(self, report: PhotoVerdict) -> PhotoVerdict:
         """`report` with this set's verdict on it: similarity filled in, set issues added."""
         extra = self.issues.get(report.name, ())
         return replace(report, issues=report.issues + extra, similarity=self.similarities.get(report.name))

@@ -82,12 +82,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             }
         )
     summary = {
-        "ready": verdict.verdict.ready,
-        "consistent": verdict.verdict.consistent,
-        "outliers": list(verdict.verdict.outliers),
-        "usable": verdict.verdict.usable,
-        "needed": verdict.verdict.needed,
-        "message": verdict.verdict.message,
+        "ready": verdict.readiness.ready,
+        "consistent": verdict.readiness.consistent,
+        "outliers": list(verdict.readiness.outliers),
+        "usable": verdict.readiness.usable_count,
+        "needed": verdict.readiness.needed,
+        "message": verdict.readiness.message,
     }
     if args.json:
         print(json.dumps({"photos": photos, "set": summary}, indent=2))
@@ -98,4 +98,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             for message in messages[photo["path"]]:
                 print(f"    {message}")
         print(summary["message"])
-    return 0 if verdict.verdict.ready else 1
+    return 0 if verdict.readiness.ready else 1

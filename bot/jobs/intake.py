@@ -50,9 +50,9 @@ from engine.types import (
     Face,
     IssueCode,
     Photo,
-    PhotoSignature,
+    PhotoRecord,
+    PhotoVerdict,
     QualityIssue,
-    QualityReport,
 )
 from storage.photos import encode_without_metadata
 
@@ -153,7 +153,7 @@ def assessment_to_json(assessment: Assessment, *, judged_by: str) -> dict[str, A
 def assessment_from_json(data: dict[str, Any]) -> Assessment:
     fields = dict(data["report"])
     issues = tuple(QualityIssue(IssueCode(code), message) for code, message in fields.pop("issues"))
-    report = QualityReport(issues=issues, **fields)
+    report = PhotoVerdict(issues=issues, **fields)
     assessed = None
     if data["photo"] is not None:
         image = Image.open(io.BytesIO(base64.b64decode(data["photo"]["jpeg"])))
@@ -166,7 +166,7 @@ def assessment_from_json(data: dict[str, Any]) -> Assessment:
             source_bytes=data["photo"]["source_bytes"],
         )
         assessed = AssessedPhoto(photo=photo, report=report, face=_face_from_json(data["face"]))
-    return Assessment(report, assessed, PhotoSignature.from_json(data["signature"]), data["seconds"])
+    return Assessment(report, assessed, PhotoRecord.from_json(data["signature"]), data["seconds"])
 
 
 async def assess_upload(ctx: Context, *, data: str, name: str, key: str = "") -> dict[str, Any]:

@@ -115,7 +115,7 @@ def _person_lora(
         assessments.append(assessor.assess(ctx.store.get_bytes(key), key.rsplit("/", 1)[-1]))
         progress(ProgressEvent("assess", index + 1, len(keys)))
     verdict = assessor.assess_set([a.signature for a in assessments])
-    if not verdict.verdict.ready or verdict.profile is None:
+    if not verdict.readiness.ready or verdict.profile is None:
         raise SetNotReadyError(not_ready_message(verdict, assessments))
     selfies = best_selfies(assessments, verdict.usable, verdict.similarities)
     data = training_set(selfies, verdict.profile.attributes, recipe)

@@ -4,7 +4,7 @@ The engine's `Assessor` does the judging (issue 4); this module only decides nam
 and rows. Each photo is named "photo N" (N counts the session's uploads) so the engine's set
 messages ("photo 5 looks like a different person") match what the user sees; N comes from a
 shared counter (`SharedState.counters`), so two bot processes never give two photos one key. The set verdict
-is rebuilt from the `PhotoSignature`s kept in `Photo.quality["signature"]`, so it survives a
+is rebuilt from the `PhotoRecord`s kept in `Photo.quality["signature"]`, so it survives a
 restart without running face detection again.
 """
 
@@ -23,7 +23,7 @@ from conversations.shared.gate import EngineGate
 from conversations.shared.ports import Counters
 from conversations.shared.sessions import add_photos, save_photos, session_photos, session_prefix
 from engine.intake import Assessment, Assessor
-from engine.types import PhotoSignature, SetAssessment
+from engine.types import PhotoRecord, SetAssessment
 from storage.database import Database
 from storage.models import Photo, SelfieSession
 from storage.photos import PhotoStore
@@ -57,8 +57,8 @@ def numbers_key(session: SelfieSession) -> str:
     return f"selfies:{session.id}"
 
 
-def signatures(photos: Sequence[Photo]) -> list[PhotoSignature]:
-    return [PhotoSignature.from_json(p.quality["signature"]) for p in photos if "signature" in p.quality]
+def signatures(photos: Sequence[Photo]) -> list[PhotoRecord]:
+    return [PhotoRecord.from_json(p.quality["signature"]) for p in photos if "signature" in p.quality]
 
 
 def _row(session: SelfieSession, assessment: Assessment, key: str, data: bytes) -> Photo:

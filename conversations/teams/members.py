@@ -103,9 +103,9 @@ class TeamMembers:
         assert member.id is not None
         photos = await asyncio.to_thread(sessions.session_photos, self.db, row.id)
         verdict = self.services.engine.assessor.assess_set(signatures(photos))
-        if not verdict.verdict.ready:
+        if not verdict.readiness.ready:
             yield Notice(tr(msg.NOT_NOW))
-            yield Text(verdict.verdict.message)
+            yield Text(verdict.readiness.message)
             return
         settings = self.services.settings
         keep = team.photos_per_member

@@ -6,7 +6,7 @@ import json
 
 from engine.attributes import summarise
 from engine.intake import Assessment
-from engine.types import Attribute, PhotoSignature
+from engine.types import Attribute, PhotoRecord
 
 
 def test_dlib_photos_carry_only_measured_attributes(assessed_faces: dict[str, Assessment]) -> None:
@@ -34,12 +34,12 @@ def test_summary_takes_the_common_value_and_discounts_disagreement() -> None:
 
 
 def test_attributes_survive_the_json_round_trip() -> None:
-    signature = PhotoSignature(
+    signature = PhotoRecord(
         name="a.jpg",
         ok=True,
         codes=(),
         embedding=(1.0, 0.0),
         attributes=(Attribute("age_range", "30-40", 0.6),),
     )
-    again = PhotoSignature.from_json(json.loads(json.dumps(signature.to_json())))
+    again = PhotoRecord.from_json(json.loads(json.dumps(signature.to_json())))
     assert again == signature

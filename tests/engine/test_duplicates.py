@@ -55,7 +55,7 @@ def test_a_reshared_copy_counts_once_and_names_the_original(
         (issue,) = result.issues[copy.name]
         assert issue.code.value == "duplicate"
         assert copy.name.removeprefix("copy of ") in issue.message
-    assert result.verdict.usable == before.verdict.usable
+    assert result.readiness.usable_count == before.readiness.usable_count
 
 
 def test_distinct_photos_of_one_person_are_never_duplicates(

@@ -11,7 +11,7 @@ import pytest
 
 from engine.identity import robust_centre
 from engine.intake import Assessment, Assessor
-from engine.types import PhotoSignature
+from engine.types import PhotoRecord
 
 PERSON_A = [f"selfie_{i:02d}.jpg" for i in range(1, 9)]
 IMPOSTORS = [
@@ -29,14 +29,14 @@ IMPOSTORS = [
 ]
 
 
-def another_photo(signature: PhotoSignature, name: str) -> PhotoSignature:
+def another_photo(signature: PhotoRecord, name: str) -> PhotoRecord:
     """A stand-in for a different photo with the same face: no hashes to match it by."""
     return dataclasses.replace(signature, name=name, dhash=None, face_hash=None, geometry=None)
 
 
-def stored(signatures: list[PhotoSignature]) -> list[PhotoSignature]:
+def stored(signatures: list[PhotoRecord]) -> list[PhotoRecord]:
     """What the chat layer gets back from its JSON column after a restart."""
-    return [PhotoSignature.from_json(json.loads(json.dumps(s.to_json()))) for s in signatures]
+    return [PhotoRecord.from_json(json.loads(json.dumps(s.to_json()))) for s in signatures]
 
 
 def test_signature_round_trips_through_json(assessed_faces: dict[str, Assessment]) -> None:
@@ -56,7 +56,7 @@ def test_signature_round_trips_through_json(assessed_faces: dict[str, Assessment
 def test_rows_stored_before_face_hashes_still_load(assessed_faces: dict[str, Assessment]) -> None:
     old = assessed_faces["selfie_01.jpg"].signature.to_json()
     del old["face_hash"], old["geometry"]
-    again = PhotoSignature.from_json(old)
+    again = PhotoRecord.from_json(old)
     assert again.face_hash is None
     assert again.geometry is None
 
@@ -65,8 +65,8 @@ def test_every_person_a_photo_is_one_person(
     assessor: Assessor, assessed_faces: dict[str, Assessment]
 ) -> None:
     result = assessor.assess_set(stored([assessed_faces[n].signature for n in PERSON_A]))
-    assert result.verdict.consistent
-    assert result.verdict.outliers == ()
+    assert result.readiness.consistent
+    assert result.readiness.outliers == ()
     assert result.profile is not None
     assert set(result.profile.member_names) >= {n for n in PERSON_A if assessed_faces[n].report.ok}
     for name in PERSON_A:
@@ -82,9 +82,9 @@ def test_each_other_person_is_named_as_the_outlier(
 ) -> None:
     names = [*PERSON_A[:4], impostor, *PERSON_A[4:]]
     result = assessor.assess_set(stored([assessed_faces[n].signature for n in names]))
-    assert result.verdict.outliers == (impostor,)
-    assert not result.verdict.consistent
-    assert f"{impostor} looks like a different person" in result.verdict.message
+    assert result.readiness.outliers == (impostor,)
+    assert not result.readiness.consistent
+    assert f"{impostor} looks like a different person" in result.readiness.message
     assert [i.code.value for i in result.issues[impostor]] == ["identity_mismatch"]
     report = result.applied_to(assessed_faces[impostor].report)
     assert "identity_mismatch" in report.codes
@@ -128,7 +128,7 @@ def test_near_duplicates_count_once(assessor: Assessor, assessed_faces: dict[str
     result = assessor.assess_set([*signatures, resent])
     assert result.duplicates == ("resent.jpg",)
     assert [i.code.value for i in result.issues["resent.jpg"]] == ["duplicate"]
-    assert result.verdict.usable == len(result.usable) == sum(s.ok for s in signatures)
+    assert result.readiness.usable_count == len(result.usable) == sum(s.ok for s in signatures)
 
 
 def test_recompressed_copy_is_a_duplicate(assessor: Assessor, person_a_paths: list[Path]) -> None:
@@ -147,9 +147,9 @@ def test_recompressed_copy_is_a_duplicate(assessor: Assessor, person_a_paths: li
 def test_verdict_says_what_is_missing(assessor: Assessor, assessed_faces: dict[str, Assessment]) -> None:
     three = [assessed_faces[n].signature for n in ("selfie_01.jpg", "selfie_02.jpg", "selfie_03.jpg")]
     same_light = [dataclasses.replace(s, brightness=0.5) for s in three]
-    verdict = assessor.assess_set(same_light).verdict
+    verdict = assessor.assess_set(same_light).readiness
     assert not verdict.ready
-    assert verdict.usable == 3
+    assert verdict.usable_count == 3
     assert verdict.needed == 5
     assert verdict.message == "3 good photos so far; send at least 5 more, some in different light."
 
@@ -157,9 +157,9 @@ def test_verdict_says_what_is_missing(assessor: Assessor, assessed_faces: dict[s
 def test_one_pose_set_asks_for_angles(assessor: Assessor, assessed_faces: dict[str, Assessment]) -> None:
     ok = [assessed_faces[n].signature for n in PERSON_A if assessed_faces[n].report.ok]
     varied = [another_photo(s, f"{i}.jpg") for i, s in enumerate(ok + ok)]
-    assert assessor.assess_set(varied).verdict.ready
+    assert assessor.assess_set(varied).readiness.ready
     frozen = [dataclasses.replace(s, yaw=2.0, pitch=3.0) for s in varied]
-    verdict = assessor.assess_set(frozen).verdict
+    verdict = assessor.assess_set(frozen).readiness
     assert not verdict.ready
     assert verdict.needed == 2
     assert "head turned a little left or right" in verdict.message
@@ -168,7 +168,7 @@ def test_one_pose_set_asks_for_angles(assessor: Assessor, assessed_faces: dict[s
 def test_ready_set(assessor: Assessor, assessed_faces: dict[str, Assessment]) -> None:
     ok = [assessed_faces[n].signature for n in PERSON_A if assessed_faces[n].report.ok]
     extra = [another_photo(s, f"more_{s.name}") for s in ok[:2]]
-    verdict = assessor.assess_set(ok + extra).verdict
+    verdict = assessor.assess_set(ok + extra).readiness
     assert verdict.ready
     assert verdict.needed == 0
     assert verdict.message.endswith("ready to generate.")
@@ -177,5 +177,5 @@ def test_ready_set(assessor: Assessor, assessed_faces: dict[str, Assessment]) ->
 def test_empty_set(assessor: Assessor) -> None:
     result = assessor.assess_set([])
     assert result.profile is None
-    assert not result.verdict.ready
-    assert result.verdict.needed == 8
+    assert not result.readiness.ready
+    assert result.readiness.needed == 8

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from engine.types import AssessedPhoto, Face, Photo, QualityReport
+from engine.types import AssessedPhoto, Face, Photo, PhotoVerdict
 
 FACE_BOX = (320.0, 192.0, 384.0, 256.0)
 
@@ -17,4 +17,4 @@ def square_selfie(name: str = "square.jpg", brightness: int = 255) -> AssessedPh
     landmarks = np.array([[336, 212], [368, 212], [352, 228], [340, 242], [364, 242]], np.float32)
     face = Face(bbox=FACE_BOX, score=0.99, landmarks=landmarks)
     photo = Photo(name=name, image=Image.fromarray(image), sha256=name, source_format="png", source_bytes=0)
-    return AssessedPhoto(photo=photo, report=QualityReport(name=name, issues=(), faces=1), face=face)
+    return AssessedPhoto(photo=photo, report=PhotoVerdict(name=name, issues=(), faces=1), face=face)
