@@ -61,6 +61,7 @@ SIGN_IN_SWITCH: Final = N_(
 SIGN_IN_BUTTON: Final = N_("Sign in")
 UNSUPPORTED_TYPES: Final = {"video": "video", "audio": "audio"}
 ANIMATIONS: Final = frozenset({"image/gif"})
+MAX_PARALLEL_UPLOADS: Final = 4
 
 
 def unsupported_kind(content_type: str) -> str | None:
@@ -105,6 +106,8 @@ class WebStudio:
         self.gate = Gate(links, host=settings.web_host, public_url=settings.public_url)
         links.on_forget(self._forget)
         self.chats: dict[str, WebChat] = {}
+        self.uploading: dict[str, int] = {}
+        """Uploads each web user has open now."""
         self.file_budget = FileBudget()
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
@@ -289,7 +292,20 @@ class WebStudio:
         return "start" if current is None else "status"
 
     async def photo(self, request: web.Request) -> web.StreamResponse:
+        """One photo. The page sends them one at a time; a user may hold at most
+        `MAX_PARALLEL_UPLOADS` open (each may take the upload limit in memory)."""
         user = self._user(request, post=True)
+        if self.uploading.get(user, 0) >= MAX_PARALLEL_UPLOADS:
+            raise web.HTTPTooManyRequests(text="one photo at a time, please")
+        self.uploading[user] = self.uploading.get(user, 0) + 1
+        try:
+            return await self._photo(request, user)
+        finally:
+            self.uploading[user] -= 1
+            if not self.uploading[user]:
+                del self.uploading[user]
+
+    async def _photo(self, request: web.Request, user: str) -> web.StreamResponse:
         limit = self.limits.max_upload_bytes
         name = unquote(request.headers.get("X-File-Name", "photo.jpg"))[:128] or "photo.jpg"
         kind = unsupported_kind(request.content_type)

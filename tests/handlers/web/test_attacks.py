@@ -4,8 +4,10 @@ Each test is the attack; the studio must answer it without a 500 and without giv
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
@@ -13,6 +15,7 @@ from bot.serve import studio_announcement
 from conversations.shared.events import ButtonPressed, ChatRef, Command
 from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
+from handlers.web.studio import MAX_PARALLEL_UPLOADS
 from handlers.web.transcript import FileBudget, WebChat
 from storage.models import Job, JobState, Result, Team, TeamMember, User
 from tests.handlers.web.conftest import (
@@ -396,3 +399,58 @@ async def test_names_people_chose_are_text_on_the_pages_never_markup(
         assert raw not in page, raw
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count("<script") == 0, "the dashboard runs no script at all"
+
+
+async def test_one_user_cannot_hold_many_uploads_open_at_once(web_harness: WebHarness) -> None:
+    """The page uploads one photo at a time; a script that opens dozens of slow uploads (each
+    up to the upload limit in memory) is told to wait (429) without its body being read."""
+    client = web_harness.client()
+    headers = {"X-CSRF-Token": await csrf_of(client), "Content-Type": "image/jpeg"}
+    release, all_held = asyncio.Event(), asyncio.Event()
+    started = [asyncio.Event() for _ in range(MAX_PARALLEL_UPLOADS)]
+    studio, entered = web_harness.studio, []
+    reading = studio._photo
+
+    async def counted(request: Any, user: str) -> Any:
+        entered.append(user)
+        if len(entered) == MAX_PARALLEL_UPLOADS:
+            all_held.set()
+        return await reading(request, user)
+
+    studio._photo = counted  # type: ignore[method-assign]
+
+    def slow(index: int) -> AsyncIterator[bytes]:
+        async def body() -> AsyncIterator[bytes]:
+            yield b"\xff\xd8"
+            started[index].set()
+            await release.wait()
+            yield b"not really a photo"
+
+        return body()
+
+    held = [
+        asyncio.create_task(client.post("/api/photo", data=slow(i), headers=headers))
+        for i in range(MAX_PARALLEL_UPLOADS)
+    ]
+    await asyncio.wait_for(asyncio.gather(*(e.wait() for e in started)), 30)
+    user = _user_of(web_harness, client)
+    await asyncio.wait_for(all_held.wait(), 30)
+    assert web_harness.studio.uploading[user] == MAX_PARALLEL_UPLOADS
+    async with client.post("/api/photo", data=b"\xff\xd8", headers=headers) as response:
+        assert response.status == 429
+    other = web_harness.client()
+    other_headers = {**headers, "X-CSRF-Token": await csrf_of(other)}
+    async with other.post("/api/photo", data=b"\xff\xd8", headers=other_headers) as response:
+        assert response.status == 200, "another user is not held up"
+    release.set()
+    for response in await asyncio.gather(*held):
+        assert response.status == 200
+        response.release()
+    async with client.post("/api/photo", data=b"\xff\xd8", headers=headers) as response:
+        assert response.status == 200, "the count goes back down"
+
+
+def _user_of(harness: WebHarness, client: object) -> str:
+    user = harness.studio.links.session_user(_cookie(client))
+    assert user is not None
+    return user
