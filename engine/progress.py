@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from engine.errors import GenerationCancelledError
 
@@ -47,3 +48,17 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise GenerationCancelledError
+
+
+def step_end_callback(
+    stage: str, *, offset: int, total: int, progress: ProgressCallback, cancel: CancelToken
+) -> Callable[[Any, int, Any, dict[str, Any]], dict[str, Any]]:
+    """A diffusers `callback_on_step_end`: one `ProgressEvent` per denoising step (numbered
+    from `offset` within the stage's `total`), and a cancel checked between two steps."""
+
+    def on_step_end(_pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+        progress(ProgressEvent(stage, offset + step + 1, total))
+        cancel.raise_if_cancelled()
+        return tensors
+
+    return on_step_end

@@ -34,7 +34,7 @@ from engine.generation.adapters import aligned_face, identity_embeds, set_clip_e
 from engine.generation.loading import LoadedModels, load_models
 from engine.generation.options import UNION_MODES, GenerationOptions, ModelIds
 from engine.generation.prompt_encoding import PromptEncoder
-from engine.progress import CancelToken, ProgressEvent
+from engine.progress import CancelToken, ProgressEvent, step_end_callback
 from engine.types import Candidate, CandidateSpec, Face, FaceCrop, FloatArray, GenerationRequest, ImageArray
 
 log = logging.getLogger(__name__)
@@ -259,11 +259,7 @@ class DiffusersBackend:
         progress: Callable[[ProgressEvent], None],
         cancel: CancelToken,
     ) -> list[Image.Image]:
-        def on_step_end(_pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            progress(ProgressEvent(STAGE, offset + step + 1, total))
-            cancel.raise_if_cancelled()
-            return tensors
-
+        on_step_end = step_end_callback(STAGE, offset=offset, total=total, progress=progress, cancel=cancel)
         embeddings = self._encoder.encode([s.prompt for s in batch], [s.negative_prompt for s in batch])
         kwargs: dict[str, Any] = {
             **embeddings.as_kwargs(),

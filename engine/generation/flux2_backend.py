@@ -25,7 +25,7 @@ from engine.generation.flux2_options import REFERENCE_MULTIPLE, Flux2Options
 from engine.generation.flux2_prompt import descriptive_prompt
 from engine.generation.loading import resolve_device, resolve_dtype
 from engine.generation.references import choose_references
-from engine.progress import CancelToken, ProgressEvent
+from engine.progress import CancelToken, ProgressEvent, step_end_callback
 from engine.types import Candidate, CandidateSpec, FaceCrop, GenerationRequest
 
 log = logging.getLogger(__name__)
@@ -148,11 +148,7 @@ class Flux2Backend:
         progress: Callable[[ProgressEvent], None],
         cancel: CancelToken,
     ) -> list[Image.Image]:
-        def on_step_end(_pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            progress(ProgressEvent(STAGE, offset + step + 1, total))
-            cancel.raise_if_cancelled()
-            return tensors
-
+        on_step_end = step_end_callback(STAGE, offset=offset, total=total, progress=progress, cancel=cancel)
         try:
             with torch.inference_mode():
                 output = self.pipe(
