@@ -9,13 +9,20 @@ const drawn = new Map();
 let version = 0;
 const LINK = /(https?:\/\/[^\s]+|\/(?:album|a|t)\/[^\s]+)/g;
 
+// POSTs on their way: after /delete the old cookie is refused, and the answer to the press
+// that asked for it brings this browser a new one, so a refused poll first waits for them.
+const sending = new Set();
+
 function post(path, body, headers) {
-  return fetch(path, {
+  const request = fetch(path, {
     method: "POST",
     credentials: "same-origin",
     headers: Object.assign({ "X-CSRF-Token": csrf }, headers || { "Content-Type": "application/json" }),
     body: body,
   });
+  sending.add(request);
+  request.finally(() => sending.delete(request)).catch(() => {});
+  return request;
 }
 
 function textWithLinks(text) {
@@ -116,7 +123,11 @@ async function poll() {
   for (;;) {
     try {
       const response = await fetch("/api/messages?since=" + version, { credentials: "same-origin" });
-      if (response.status === 401) { location.reload(); return; }
+      if (response.status === 401) {
+        if (sending.size) { await Promise.allSettled([...sending]); continue; }
+        location.reload();
+        return;
+      }
       const body = await response.json();
       for (const message of body.messages) draw(message);
       version = body.version;

@@ -197,6 +197,47 @@ async def test_team_dashboard_shows_each_members_state(
     await context.close()
 
 
+async def test_delete_in_the_page_keeps_this_browser_signed_in(studio: WebHarness, browser: Browser) -> None:
+    """/delete signs out every other browser of the user; the page that asked keeps going
+    (its poll may see the old cookie refused before the button's answer brings a new one)."""
+    context = await browser.new_context(base_url=studio.address)
+    page = await context.new_page()
+    await page.goto("/")
+    await expect(bot(page, "photos of just you")).to_be_visible()
+    await page.evaluate("window.sameDocument = true")
+    cookie = next(c["value"] for c in await context.cookies() if c["name"] == "hs_session")
+    user = studio.studio.links.session_user(cookie)
+    assert user is not None
+    # Force the race: the page's poll is refused the old cookie before the button's answer.
+    refused, gate, chat = asyncio.Event(), studio.studio.gate, studio.studio.chats[user]
+    reads, posts = gate.web_user, chat.post
+
+    def web_user(request: Any) -> str | None:
+        found = reads(request)
+        if found is None and request.path == "/api/messages":
+            refused.set()
+        return found
+
+    async def post(kind: str, text: str, *args: Any) -> str:
+        posted = await posts(kind, text, *args)
+        if "records are deleted" in text:
+            await asyncio.wait_for(refused.wait(), 30)
+        return posted
+
+    gate.web_user, chat.post = web_user, post  # type: ignore[method-assign,assignment]
+    try:
+        await page.get_by_role("button", name="/delete", exact=True).click()
+        await press(page, msg.DELETE_YES)
+        await expect(bot(page, "records are deleted")).to_be_visible(timeout=WAIT_MS)
+        await asyncio.wait_for(refused.wait(), 30)
+        await page.get_by_role("button", name="/help", exact=True).click()
+        await expect(bot(page, "/delete").last).to_be_visible(timeout=WAIT_MS)
+        assert await page.evaluate("window.sameDocument === true"), "the page was not reloaded"
+    finally:
+        del gate.web_user, chat.post
+    await context.close()
+
+
 def _album(harness: WebHarness) -> tuple[Job, list[Result]]:
     with harness.db.session() as session:
         job = session.exec(select(Job).where(Job.platform == "web", Job.state == JobState.DONE)).one()
