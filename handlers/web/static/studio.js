@@ -9,9 +9,11 @@ const drawn = new Map();
 let version = 0;
 const LINK = /(https?:\/\/[^\s]+|\/(?:album|a|t)\/[^\s]+)/g;
 
-// POSTs on their way: after /delete the old cookie is refused, and the answer to the press
-// that asked for it brings this browser a new one, so a refused poll first waits for them.
+// POSTs on their way, and how many were answered: after /delete the old cookie is refused,
+// and the answer to the press that asked for it brings this browser a new one, so a refused
+// poll first waits for them, or tries again once if one was answered while it was out.
 const sending = new Set();
+let answered = 0;
 
 function post(path, body, headers) {
   const request = fetch(path, {
@@ -21,7 +23,7 @@ function post(path, body, headers) {
     body: body,
   });
   sending.add(request);
-  request.finally(() => sending.delete(request)).catch(() => {});
+  request.finally(() => { sending.delete(request); answered += 1; }).catch(() => {});
   return request;
 }
 
@@ -122,9 +124,11 @@ function mine(text, file) {
 async function poll() {
   for (;;) {
     try {
+      const before = answered;
       const response = await fetch("/api/messages?since=" + version, { credentials: "same-origin" });
       if (response.status === 401) {
         if (sending.size) { await Promise.allSettled([...sending]); continue; }
+        if (answered !== before) continue;
         location.reload();
         return;
       }
