@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlmodel import select
 
 from bot.jobs.context import WorkerContext
 from bot.jobs.embedded import EmbeddedRunner
@@ -223,3 +224,23 @@ def three_member_team(
     assert member.id is not None
     store_teams.set_pick(db, member.id, result_id, state="picked")
     return team, organiser
+
+
+def album_of(harness: WebHarness, platform: str, user_id: str, data: bytes) -> str:
+    """A finished one-image album of that user, written straight to the database and store."""
+    with harness.db.session() as session:
+        user = session.exec(
+            select(User).where(User.platform == platform, User.platform_user_id == user_id)
+        ).first() or User(platform=platform, platform_user_id=user_id)
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        assert user.id is not None
+        job = Job(user_id=user.id, platform=platform, chat_id=user_id, style="corporate", state=JobState.DONE)
+        session.add(job)
+        session.commit()
+        key = f"users/{user.id}/results/{job.id}/01.jpg"
+        harness.store.put_bytes(key, data)
+        session.add(Result(job_id=job.id, rank=1, store_key=key))
+        session.commit()
+        return job.id

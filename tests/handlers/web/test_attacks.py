@@ -17,9 +17,10 @@ from conversations.shared.replies import Document, Image, Keyboard, Text
 from engine.pipeline import EngineResources
 from handlers.web.studio import MAX_PARALLEL_UPLOADS
 from handlers.web.transcript import FileBudget, WebChat
-from storage.models import Job, JobState, Result, Team, TeamMember, User
+from storage.models import Job, Team, TeamMember, User
 from tests.handlers.web.conftest import (
     WebHarness,
+    album_of,
     bot_says,
     csrf_of,
     sign_in,
@@ -321,26 +322,6 @@ async def test_many_chats_together_keep_no_more_than_the_studios_file_budget() -
     assert late.split("/")[2] in kept
     await chats[1].forget()
     assert budget.total == 2_000
-
-
-def album_of(harness: WebHarness, platform: str, user_id: str, data: bytes) -> str:
-    """A finished one-image album of that user, written straight to the database and store."""
-    with harness.db.session() as session:
-        user = session.exec(
-            select(User).where(User.platform == platform, User.platform_user_id == user_id)
-        ).first() or User(platform=platform, platform_user_id=user_id)
-        session.add(user)
-        session.commit()
-        session.refresh(user)
-        assert user.id is not None
-        job = Job(user_id=user.id, platform=platform, chat_id=user_id, style="corporate", state=JobState.DONE)
-        session.add(job)
-        session.commit()
-        key = f"users/{user.id}/results/{job.id}/01.jpg"
-        harness.store.put_bytes(key, data)
-        session.add(Result(job_id=job.id, rank=1, store_key=key))
-        session.commit()
-        return job.id
 
 
 async def test_bound_to_every_address_without_a_public_url_needs_a_sign_in(

@@ -13,8 +13,8 @@ from conversations.shared.events import ChatRef, Command
 from conversations.shared.replies import Image, Text
 from engine.pipeline import EngineResources
 from storage.erasure import delete_user_data
-from storage.models import Job, JobState, Result, User
-from tests.handlers.web.conftest import WebHarness, bot_says, csrf_of, start_studio
+from storage.models import User
+from tests.handlers.web.conftest import WebHarness, album_of, bot_says, csrf_of, start_studio
 
 
 async def test_open_studio_signs_each_browser_in_with_a_strict_cookie(web_harness: WebHarness) -> None:
@@ -113,7 +113,7 @@ async def test_nobody_reaches_another_users_files_or_album(web_harness: WebHarne
     async with bea.get(url) as response:
         assert response.status == 404
 
-    job_id = _album_of(web_harness, "web", ada_id, b"\xff\xd8result")
+    job_id = album_of(web_harness, "web", ada_id, b"\xff\xd8result")
     for path in (f"/album/{job_id}", f"/album/{job_id}/1.jpg", f"/album/{job_id}/album.zip"):
         async with ada.get(path) as response:
             assert response.status == 200, path
@@ -131,7 +131,7 @@ async def test_nobody_reaches_another_users_files_or_album(web_harness: WebHarne
 
 async def test_a_chat_users_album_link_works_until_delete(web_harness: WebHarness) -> None:
     links = web_harness.studio.links
-    job_id = _album_of(web_harness, "telegram", "42", b"\xff\xd8tg")
+    job_id = album_of(web_harness, "telegram", "42", b"\xff\xd8tg")
     assert links.album("telegram", "42", job_id) is None, "no public URL: no link in chats"
     web_harness.settings.public_url = "https://studio.example"
     url = links.album("telegram", "42", job_id)
@@ -163,26 +163,6 @@ def _cookie(client: aiohttp.ClientSession) -> str:
 
 def _select_user(platform: str, user_id: str) -> Any:
     return select(User).where(User.platform == platform, User.platform_user_id == user_id)
-
-
-def _album_of(harness: WebHarness, platform: str, user_id: str, data: bytes) -> str:
-    """A finished one-image album of that user, written straight to the database and store."""
-    with harness.db.session() as session:
-        user = session.exec(_select_user(platform, user_id)).first() or User(
-            platform=platform, platform_user_id=user_id
-        )
-        session.add(user)
-        session.commit()
-        session.refresh(user)
-        assert user.id is not None
-        job = Job(user_id=user.id, platform=platform, chat_id=user_id, style="corporate", state=JobState.DONE)
-        session.add(job)
-        session.commit()
-        key = f"users/{user.id}/results/{job.id}/01.jpg"
-        harness.store.put_bytes(key, data)
-        session.add(Result(job_id=job.id, rank=1, store_key=key))
-        session.commit()
-        return job.id
 
 
 async def test_uploads_meet_the_chats_limits_and_decoders(
