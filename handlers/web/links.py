@@ -27,6 +27,9 @@ TEAM: Final = "team"
 NEW_USER: Final = "*"
 """A sign-in payload that makes a new web user for each browser (the start-up link)."""
 DAY_S: Final = 24 * 3600
+SIGN_IN_PATH: Final = "/signin#t="
+"""The token rides in the fragment: browsers never send it, so no proxy log, link preview or
+Referer sees it; the sign-in page's script puts it in the form it POSTs."""
 
 
 def new_web_user() -> str:
@@ -78,7 +81,7 @@ class WebLinks:
         """A link that signs one browser in as this chat user's web account, once."""
         payload = f"{linked_web_user(platform, user_id)}|{secrets.token_urlsafe(12)}"
         token = self.signer.sign(SIGN_IN, payload, self.settings.web_sign_in_minutes * 60)
-        return self._absolute(f"/signin?t={token}")
+        return self._absolute(f"{SIGN_IN_PATH}{token}")
 
     def album(self, platform: str, user_id: str, job_id: str) -> str | None:
         if platform == PLATFORM:
@@ -95,7 +98,7 @@ class WebLinks:
     def start_up(self) -> str | None:
         """The link printed at start-up: each browser that opens it becomes a new web user."""
         token = self.signer.sign(SIGN_IN, NEW_USER, self.settings.web_sign_in_minutes * 60)
-        return self._absolute(f"/signin?t={token}")
+        return self._absolute(f"{SIGN_IN_PATH}{token}")
 
     def linked_account(self, platform: str, user_id: str) -> tuple[str, str] | None:
         return None if platform == PLATFORM else (PLATFORM, linked_web_user(platform, user_id))

@@ -63,10 +63,12 @@ def gallery(items: list[tuple[str, str, str]]) -> str:
 
 def sign_in_page(title: str, text: str, button: str, token: str) -> str:
     """The page a sign-in link opens: a button that signs in (a POST), so opening the link
-    alone (a chat's link preview, a page that navigates here) signs nobody in."""
+    alone (a chat's link preview, a page that navigates here) signs nobody in. `token` is
+    empty for a `#t=` link: `signin.js` fills it in from the fragment."""
     form = (
         '<form method="post" action="/signin">'
         f'<input type="hidden" name="t" value="{escape(token)}">'
         f'<button type="submit">{escape(button)}</button></form>'
     )
-    return page(title, f"<main class='page'><h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</main>")
+    body = f"<main class='page'><h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</main>"
+    return page(title, body, script="signin.js")

@@ -87,9 +87,11 @@ class Gate:
 
     def same_origin(self, request: web.Request) -> bool:
         """Whether a request comes from this studio's own pages, by what the browser says:
-        `Sec-Fetch-Site` when sent, and `Origin` (this Host, or the public URL's) when sent."""
-        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-            return False
+        `Sec-Fetch-Site` where it sends one (every current browser), else `Origin` (this Host,
+        or the public URL's); an opaque `Origin: null` is refused."""
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None:
+            return site in ("same-origin", "none")
         origin = request.headers.get("Origin")
         if origin is None:
             return True

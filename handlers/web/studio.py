@@ -202,15 +202,17 @@ class WebStudio:
         return web.Response(text=page, content_type="text/html", status=403)
 
     async def sign_in_page(self, request: web.Request) -> web.StreamResponse:
-        """What a sign-in link opens: a question and a button, never a cookie."""
+        """What a sign-in link opens: a question and a button, never a cookie. The token is
+        in the fragment (the server never sees it); a `?t=` link is checked here."""
         token = request.query.get("t", "")
         current = self.gate.web_user(request)
-        user = self.links.signed_in_as(token, current)
-        if user is None:
+        user = self.links.signed_in_as(token, current) if token else current
+        if token and user is None:
             return self._refused_sign_in()
         words = SIGN_IN_SWITCH if current is not None and current != user else SIGN_IN_ASK
         body = sign_in_page(TITLE, tr(words), tr(SIGN_IN_BUTTON), token)
-        return web.Response(text=body, content_type="text/html")
+        # Its form's POST then says where it comes from (`no-referrer` would make it `null`).
+        return web.Response(text=body, content_type="text/html", headers={"Referrer-Policy": "same-origin"})
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
         """The sign-in page's button: from this studio's own page only (a form on another

@@ -89,7 +89,7 @@ async def test_serve_wires_database_engine_queue_and_bot(tmp_path: Path) -> None
         # HEADSHOTS_WEB_PORT set: the web studio runs beside the bot, on the same conversation.
         assert said, "the web studio's address was announced"
         await user.send_text("/web")
-        link = await emulator.wait_for(lambda c: c.method == "sendMessage" and "/signin?t=" in c.text)
+        link = await emulator.wait_for(lambda c: c.method == "sendMessage" and "/signin#t=" in c.text)
         url = link.text.rsplit(": ", 1)[1]
         jar = aiohttp.CookieJar(unsafe=True)
         async with aiohttp.ClientSession(cookie_jar=jar) as http, http.get(url) as response:

@@ -238,6 +238,29 @@ async def test_delete_in_the_page_keeps_this_browser_signed_in(studio: WebHarnes
     await context.close()
 
 
+async def test_a_sign_in_link_signs_in_from_its_fragment(
+    tmp_path: Path, web_engines: tuple[EngineResources, EngineResources], browser: Browser
+) -> None:
+    """Exposed (bound to every address): the /web link's token is in the fragment; the page's
+    script posts it with the button, and the address bar keeps no token."""
+    exposed = await start_studio(tmp_path / "data", web_engines, web_host="0.0.0.0")
+    try:
+        link = exposed.studio.links.sign_in("telegram", "77")
+        assert link is not None
+        local = "http://127.0.0.1:" + exposed.address.rsplit(":", 1)[1]
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(link.replace(exposed.studio.links.base_url, local))
+        assert page.url == f"{local}/signin", "no token left in the address bar"
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(bot(page, "photos of just you")).to_be_visible(timeout=WAIT_MS)
+        cookie = next(c["value"] for c in await context.cookies() if c["name"] == "hs_session")
+        assert exposed.studio.links.session_user(cookie) == "telegram-77"
+        await context.close()
+    finally:
+        await exposed.stop()
+
+
 def _album(harness: WebHarness) -> tuple[Job, list[Result]]:
     with harness.db.session() as session:
         job = session.exec(select(Job).where(Job.platform == "web", Job.state == JobState.DONE)).one()

@@ -67,7 +67,7 @@ async def test_exposed_studio_lets_in_only_with_a_sign_in_link(
 
         link = harness.studio.links.start_up()
         assert link is not None
-        assert link.startswith("https://studio.example/signin?t=")
+        assert link.startswith("https://studio.example/signin#t=")
         guest = harness.client()
         start_up = {"t": link.split("t=", 1)[1]}
         async with guest.post("/signin", data=start_up, allow_redirects=False) as response:
@@ -87,7 +87,7 @@ async def test_exposed_studio_lets_in_only_with_a_sign_in_link(
         replies = [r async for r in harness.conversation.handle(ada, Command("web"))]
         assert isinstance(replies[0], Text)
         url = replies[0].text.split(": ", 1)[1]
-        assert url.startswith("https://studio.example/signin?t=")
+        assert url.startswith("https://studio.example/signin#t=")
         in_group = ChatRef("telegram", "77", "-5", "Ada", private_chat_id="77")
         replies = [r async for r in harness.conversation.handle(in_group, Command("web"))]
         assert isinstance(replies[0], Text)
