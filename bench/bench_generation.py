@@ -193,6 +193,13 @@ def variants(base: GenerationOptions, batches: list[int]) -> list[Variant]:
         Variant(
             "few-step LoRA, 4 steps, + openpose", replace(plain, fast=True, fast_steps=4), pose, pose_end
         ),
+        Variant("union ControlNet: openpose (end 0.6)", replace(plain, control_union=True), pose, pose_end),
+        Variant(
+            "union ControlNet: openpose + face canny (end 0.4)",
+            replace(plain, control_union=True),
+            {**pose, "canny": 0.2},
+            {**pose_end, "canny": 0.4},
+        ),
     ]
     found += [
         Variant(f"batch {size}, + openpose", replace(plain, batch_size=size), pose, pose_end)
@@ -364,6 +371,8 @@ def run(mode: str, args: argparse.Namespace) -> None:
             f"{mode}: {name}; {args.size}x{args.size}, {args.steps} steps, {args.count} candidates, {dtype}"
         )
         for variant in variants(base, args.batches):
+            if args.only and not any(part in variant.label for part in args.only):
+                continue
             time_variant(models, variant, size=args.size, steps=args.steps, count=args.count)
 
 
@@ -378,6 +387,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1, help="torch threads in cpu mode")
     parser.add_argument("--batches", type=lambda s: [int(v) for v in s.split(",")], default=None)
+    parser.add_argument(
+        "--only", type=lambda s: s.split(","), default=None, help="rows whose name holds one of these words"
+    )
     args = parser.parse_args()
     if args.mode == "flops":
         flops()
