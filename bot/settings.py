@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     )
     discord_token: str = Field(default="", description="Bot token from the Discord developer portal.")
     discord_api_base: str = Field(default="", description="Override of discord.py's HTTP base URL (tests).")
+    discord_shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="Shards the Discord bot is split into across processes (unset: one process, one shard).",
+    )
+    discord_shard_id: int = Field(
+        default=0, ge=0, description="Which shard this process runs (0 .. HEADSHOTS_DISCORD_SHARD_COUNT - 1)."
+    )
     callback_secret: str = Field(
         default="",
         description="Key that signs button data (32+ bytes); empty in embedded mode: kept in data_dir.",
@@ -287,6 +295,16 @@ class Settings(BaseSettings):
     def _union_without_instantid(self) -> Settings:
         if self.generation_control_union and self.generation_identity == "instantid":
             raise ValueError(UNION_WITH_INSTANTID)
+        return self
+
+    @model_validator(mode="after")
+    def _shard_in_range(self) -> Settings:
+        count = self.discord_shard_count
+        if count is not None and self.discord_shard_id >= count:
+            raise ValueError(
+                f"HEADSHOTS_DISCORD_SHARD_ID must be below HEADSHOTS_DISCORD_SHARD_COUNT ({count}): "
+                f"got {self.discord_shard_id}; shards are numbered 0 .. {count - 1}"
+            )
         return self
 
     @property

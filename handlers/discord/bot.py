@@ -65,7 +65,13 @@ class HeadshotBot(commands.Bot):
         conversation: Conversation,
         delivery_interval_s: float = DELIVERY_INTERVAL_S,
     ) -> None:
+        # Several processes split one token by shard: Discord sends each a share of the servers
+        # (DMs to shard 0); per-user state is shared through Redis (docs/deploy.md).
+        shards: dict[str, Any] = {}
+        if settings.discord_shard_count is not None:
+            shards = {"shard_id": settings.discord_shard_id, "shard_count": settings.discord_shard_count}
         super().__init__(
+            **shards,
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             help_command=None,

@@ -17,4 +17,12 @@ class DiscordConfig(Protocol):
         """Override of discord.py's HTTP base URL ('' for Discord's own; tests use an emulator)."""
 
     @property
+    def discord_shard_count(self) -> int | None:
+        """How many shards the bot is split into across processes (None: one process, one shard)."""
+
+    @property
+    def discord_shard_id(self) -> int:
+        """The shard this process runs; Discord sends it the events of its servers only."""
+
+    @property
     def max_upload_bytes(self) -> int: ...

@@ -66,3 +66,15 @@ def test_union_controlnet_with_instantid_is_refused_naming_both(
     assert "union ControlNet cannot run with InstantID" in message
     assert "HEADSHOTS_GENERATION_CONTROL_UNION=true" in message
     assert "HEADSHOTS_GENERATION_IDENTITY=instantid" in message
+
+
+def test_a_discord_shard_outside_the_count_is_refused_with_the_range(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEADSHOTS_DISCORD_SHARD_COUNT", "2")
+    monkeypatch.setenv("HEADSHOTS_DISCORD_SHARD_ID", "1")
+    assert (load_settings().discord_shard_count, load_settings().discord_shard_id) == (2, 1)
+    monkeypatch.setenv("HEADSHOTS_DISCORD_SHARD_ID", "2")
+    with pytest.raises(SettingsError, match=r"HEADSHOTS_DISCORD_SHARD_ID.*0 \.\. 1"):
+        load_settings()

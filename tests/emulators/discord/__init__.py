@@ -42,7 +42,7 @@ class DiscordEmulator(RestSide, GatewaySide):
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in {*self._shards.values(), *([self._ws] if self._ws is not None else [])}:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()

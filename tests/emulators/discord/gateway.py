@@ -22,11 +22,19 @@ class GatewaySide(EmulatorState):
 
     # -- what members do -----------------------------------------------------------
 
+    def shard_of(self, guild_id: int | None, shard_count: int | None = None) -> int:
+        """Sharding: "shard_id = (guild_id >> 22) % num_shards"; "DMs will only be sent to
+        shard 0" (Discord's gateway documentation). The bot's count unless one is given."""
+        count = self.shard_count if shard_count is None else shard_count
+        return 0 if guild_id is None else (guild_id >> 22) % count
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        await asyncio.wait_for(self.connected.wait(), 10)
-        assert self._ws is not None
+        """Send `event` on the connection of the shard its guild belongs to."""
+        guild = data.get("guild_id")
+        shard = self.shard_of(int(guild) if guild is not None else None)
+        await self.wait_for(lambda: shard in self._shards, 10, f"shard {shard} connected")
         self._seq += 1
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+        await self._shards[shard].send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
 
     async def send_message(
         self,
@@ -210,33 +218,48 @@ class GatewaySide(EmulatorState):
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
                 self.identified_count += 1
-                self._ws = ws
+                shard_id, self.shard_count = (packet["d"].get("shard") or (0, 1))[:2]
+                self.identified_shards.append((shard_id, self.shard_count))
                 self._seq = 0
-                await self._send_ready(ws)
+                await self._send_ready(ws, shard_id)
+                self._attach(shard_id, ws)  # events flow once READY and the guilds went out
             elif op == 6:
-                self._ws = ws
+                self._attach(self._session_shards.get(packet["d"].get("session_id"), 0), ws)
                 self._seq += 1
                 await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": self._seq, "d": {}}))
                 self.connected.set()
+        for shard_id, shard_ws in list(self._shards.items()):
+            if shard_ws is ws:
+                del self._shards[shard_id]
         if self._ws is ws:
             self._ws = None
             self.connected.clear()
         return ws
 
-    async def _send_ready(self, ws: web.WebSocketResponse) -> None:
+    def _attach(self, shard_id: int, ws: web.WebSocketResponse) -> None:
+        self._shards[shard_id] = ws
+        if shard_id == 0:
+            self._ws = ws
+
+    async def _send_ready(self, ws: web.WebSocketResponse, shard_id: int) -> None:
+        guilds = {gid: g for gid, g in self.guilds.items() if self.shard_of(gid) == shard_id}
+        session_id = secrets.token_hex(16)
+        self._session_shards[session_id] = shard_id
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
-            "session_id": secrets.token_hex(16),
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in guilds],
+            "session_id": session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
             "private_channels": [],
             "relationships": [],
         }
         self._seq += 1
+        if self.shard_count > 1:
+            ready["shard"] = [shard_id, self.shard_count]
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": ready}))
-        for guild in self.guilds.values():
+        for guild in guilds.values():
             self._seq += 1
             await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": guild}))
         self.connected.set()

@@ -55,6 +55,12 @@ class EmulatorState:
         self._tokens: dict[str, int] = {}
         self._uploads: dict[str, bytes] = {}
         self._ws: web.WebSocketResponse | None = None
+        """Shard 0's connection (the only one without sharding)."""
+        self._shards: dict[int, web.WebSocketResponse] = {}
+        self._session_shards: dict[str, int] = {}
+        self.shard_count = 1
+        self.identified_shards: list[tuple[int, int]] = []
+        """The `shard` field of every IDENTIFY, in order ((0, 1) when the bot sends none)."""
         self._seq = 0
         self.connected = asyncio.Event()
         self.identified_count = 0
@@ -84,8 +90,11 @@ class EmulatorState:
 
     # -- world building ------------------------------------------------------------
 
-    def add_guild(self, name: str, channels: Iterable[str] = ("general",)) -> int:
-        guild_id = self.snowflake()
+    def add_guild(
+        self, name: str, channels: Iterable[str] = ("general",), *, guild_id: int | None = None
+    ) -> int:
+        """A server with text `channels`; `guild_id` chooses its id (and so its shard)."""
+        guild_id = self.snowflake() if guild_id is None else guild_id
         channel_payloads = []
         for position, channel_name in enumerate(channels):
             channel_id = self.snowflake()
