@@ -96,10 +96,11 @@ def test_a_training_job_killed_after_a_checkpoint_resumes_there_on_another_worke
     checkpoint = f"{studio_prefix(user_id, job_id)}/{CHECKPOINT}"
     worker_a = studio_env.start_worker("A")
     wait_for(lambda: studio_env.store.exists(checkpoint), timeout=1500, what="worker A's first checkpoint")
+    # Read before the kill: once A is gone the job may be requeued at once (its stage cleared).
+    assert state_of(studio_env, job_id).stage == "train", "worker A reports training on the job row"
     worker_a.send_signal(signal.SIGKILL)
     worker_a.wait(timeout=10)
     killed_at = checkpoint_step(studio_env, checkpoint)
-    assert state_of(studio_env, job_id).stage == "train", "worker A reported training on the job row"
     assert killed_at % EVERY == 0
     assert 0 < killed_at < STEPS
 
